@@ -1,0 +1,284 @@
+/* Lexical helpers shared by the message layer (RFC 3261 §25.1). */
+#include "msg/lex.h"
+
+int sipd_lex_fail(struct sipd_parse_error *err, const char *what, struct sipd_str base,
+                  const char *at)
+{
+	if (err) {
+		err->code = SIPD_EPARSE;
+		err->status = 400;
+		err->what = what;
+		err->line = 0;
+		err->column = 0;
+		err->offset = (at && at >= base.p) ? (size_t)(at - base.p) : 0;
+	}
+	return SIPD_EPARSE;
+}
+
+/* quoted-string = SWS DQUOTE *(qdtext / quoted-pair) DQUOTE. Bytes >= 0x80 are
+ * taken as UTF8-NONASCII without checking the sequence: the text is opaque. */
+bool sipd_lex_quoted(struct sipd_str *s, struct sipd_str *out)
+{
+	if (!s->len || s->p[0] != '"')
+		return false;
+	for (size_t i = 1; i < s->len; i++) {
+		unsigned char c = (unsigned char)s->p[i];
+		if (c == '"') {
+			*out = (struct sipd_str){s->p, i + 1};
+			lex_advance(s, i + 1);
+			return true;
+		}
+		if (c == '\\') {
+			/* quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F) */
+			if (i + 1 >= s->len || s->p[i + 1] == '\r' || s->p[i + 1] == '\n' ||
+			    (unsigned char)s->p[i + 1] > 0x7f)
+				return false;
+			i++;
+		} else if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') {
+			return false;
+		}
+	}
+	return false;
+}
+
+bool sipd_lex_comment(struct sipd_str *s, struct sipd_str *out)
+{
+	if (!s->len || s->p[0] != '(')
+		return false;
+	unsigned depth = 0;
+	for (size_t i = 0; i < s->len; i++) {
+		char c = s->p[i];
+		if (c == '\\') {
+			if (++i >= s->len)
+				return false;
+		} else if (c == '(') {
+			if (++depth > 32)
+				return false;
+		} else if (c == ')') {
+			if (--depth == 0) {
+				*out = (struct sipd_str){s->p, i + 1};
+				lex_advance(s, i + 1);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+bool sipd_lex_list_next(struct sipd_str *s, struct sipd_str *elem)
+{
+	lex_skip_ws(s);
+	if (!s->len)
+		return false;
+	size_t i = 0;
+	bool quote = false, angle = false;
+	unsigned paren = 0;
+	for (; i < s->len; i++) {
+		char c = s->p[i];
+		if (quote) {
+			if (c == '\\' && i + 1 < s->len)
+				i++;
+			else if (c == '"')
+				quote = false;
+		} else if (c == '"') {
+			quote = true;
+		} else if (angle) {
+			if (c == '>')
+				angle = false;
+		} else if (c == '<') {
+			angle = true;
+		} else if (c == '(') {
+			paren++;
+		} else if (c == ')' && paren) {
+			paren--;
+		} else if (c == ',' && !paren) {
+			break;
+		}
+	}
+	*elem = (struct sipd_str){s->p, i};
+	lex_trim_right(elem);
+	if (i < s->len) {
+		lex_advance(s, i + 1);
+	} else {
+		lex_advance(s, i);
+	}
+	return true;
+}
+
+bool sipd_lex_u32(struct sipd_str *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	for (; i < s->len && s->p[i] >= '0' && s->p[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(s->p[i] - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	if (i == 0)
+		return false;
+	*out = (uint32_t)v;
+	lex_advance(s, i);
+	return true;
+}
+
+bool sipd_lex_host(struct sipd_str h, uint8_t *type)
+{
+	if (!h.len)
+		return false;
+	if (h.p[0] == '[') {
+		if (h.len < 3 || h.p[h.len - 1] != ']')
+			return false;
+		if (!sipd_lex_ipv6(h.p + 1, h.len - 2))
+			return false;
+		*type = SIPD_HOST_IPV6;
+		return true;
+	}
+	/* Digits and dots only: it must be an IPv4address (a toplabel starts with
+	 * a letter, §25.1, so it cannot be a hostname). */
+	bool numeric = true;
+	for (size_t i = 0; i < h.len; i++) {
+		unsigned char c = (unsigned char)h.p[i];
+		if (!lex_is(c, LEX_HOST))
+			return false;
+		if (!(c == '.' || (c >= '0' && c <= '9')))
+			numeric = false;
+	}
+	if (numeric) {
+		if (!sipd_lex_ipv4(h.p, h.len))
+			return false;
+		*type = SIPD_HOST_IPV4;
+		return true;
+	}
+	/* hostname = *( domainlabel "." ) toplabel [ "." ]: labels do not start
+	 * or end with '-' and are not empty. '_' is accepted in labels because
+	 * deployed hosts use it, though §25.1 does not. */
+	size_t start = 0;
+	for (size_t i = 0; i <= h.len; i++) {
+		if (i == h.len || h.p[i] == '.') {
+			size_t n = i - start;
+			if (n == 0)
+				return i == h.len && i > 0; /* one trailing dot */
+			if (h.p[start] == '-' || h.p[i - 1] == '-')
+				return false;
+			start = i + 1;
+		}
+	}
+	*type = SIPD_HOST_NAME;
+	return true;
+}
+
+bool sipd_lex_ipv4(const char *p, size_t len)
+{
+	unsigned parts = 0, val = 0, digits = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || p[i] == '.') {
+			if (!digits || val > 255)
+				return false;
+			parts++;
+			val = digits = 0;
+		} else if (p[i] >= '0' && p[i] <= '9') {
+			if (++digits > 3)
+				return false;
+			val = val * 10 + (unsigned)(p[i] - '0');
+		} else {
+			return false;
+		}
+	}
+	return parts == 4;
+}
+
+/* IPv6address of RFC 5954 §4.1 (RFC 4291 §2.2 text forms): up to 8 groups of
+ * 1-4 hex digits, one "::" at most, an IPv4address allowed in place of the last
+ * two groups. One tolerance: ":::" just before an embedded IPv4 address, which
+ * the RFC 3261 ABNF allowed by mistake; RFC 5118 §4.10 asks parsers to accept it. */
+bool sipd_lex_ipv6(const char *p, size_t len)
+{
+	unsigned groups = 0;
+	bool dcolon = false;
+	size_t i = 0;
+	if (len >= 2 && p[0] == ':' && p[1] == ':') {
+		dcolon = true;
+		i = 2;
+		if (i == len)
+			return true;
+	} else if (len && p[0] == ':') {
+		return false;
+	}
+	while (i < len) {
+		size_t start = i, hex = 0;
+		bool dot = false;
+		while (i < len && p[i] != ':') {
+			if (p[i] == '.')
+				dot = true;
+			else if (!lex_is((unsigned char)p[i], LEX_HEX))
+				return false;
+			hex++;
+			i++;
+		}
+		if (dot) {
+			if (i != len || !sipd_lex_ipv4(p + start, i - start))
+				return false;
+			groups += 2;
+			break;
+		}
+		if (hex == 0 || hex > 4)
+			return false;
+		groups++;
+		if (i == len)
+			break;
+		i++; /* the ':' */
+		if (i == len)
+			return false; /* a single trailing ':' */
+		if (p[i] == ':') {
+			if (dcolon)
+				return false;
+			dcolon = true;
+			i++;
+			if (i < len && p[i] == ':') {
+				/* ":::" only right before an IPv4 address */
+				size_t j = i + 1;
+				while (j < len && p[j] != ':' && p[j] != '.')
+					j++;
+				if (j >= len || p[j] != '.')
+					return false;
+				i++;
+			}
+		}
+	}
+	return dcolon ? groups <= 7 : groups == 8;
+}
+
+long sipd_lex_check_params(struct sipd_str s)
+{
+	const char *base = s.p;
+	lex_skip_ws(&s);
+	while (s.len) {
+		if (!lex_sep(&s, ';'))
+			return s.p - base;
+		struct sipd_str name = lex_take(&s, LEX_TOKEN);
+		if (!name.len)
+			return s.p - base;
+		if (lex_sep(&s, '=')) {
+			struct sipd_str v;
+			if (s.len && s.p[0] == '"') {
+				if (!sipd_lex_quoted(&s, &v))
+					return s.p - base;
+			} else {
+				/* gen-value = token / host / quoted-string; host adds
+				 * IPv6 references, whose ':' and brackets are not token. */
+				if (s.len && s.p[0] == '[') {
+					size_t n = 0;
+					while (n < s.len && s.p[n] != ']')
+						n++;
+					if (n == s.len)
+						return s.p - base;
+					lex_advance(&s, n + 1);
+				} else if (!lex_take(&s, LEX_TOKEN | LEX_PARAM).len) {
+					return s.p - base;
+				}
+			}
+		}
+		lex_skip_ws(&s);
+	}
+	return -1;
+}

@@ -1,0 +1,143 @@
+/* Stream framing (RFC 3261 §18.3): on TCP and TLS a message ends where its
+ * Content-Length says, and Content-Length is required. */
+#include <stdlib.h>
+
+#include "msg/msg_internal.h"
+
+int sipd_msg_frame(const char *buf, size_t len, const struct sipd_parse_limits *limits,
+                   size_t *skip, size_t *msg_len, struct sipd_parse_error *err)
+{
+	uint32_t max_message = limits && limits->max_message ? limits->max_message
+	                                                     : SIPD_DEFAULT_MAX_MESSAGE;
+	/* Keep-alives: CRLF pairs (RFC 5626 §3.5.1) between messages, and any
+	 * stray CR or LF there, are not part of a message. */
+	size_t s = 0;
+	if (!len) {
+		*skip = *msg_len = 0;
+		return sipd_msg_fail(buf, 0, err, SIPD_EAGAIN, 0, "incomplete", buf);
+	}
+	while (s < len && (buf[s] == '\r' || buf[s] == '\n'))
+		s++;
+	*skip = s;
+	*msg_len = 0;
+	buf += s;
+	len -= s;
+
+	/* Find the empty line that ends the headers: LF (CR) LF. */
+	size_t head = 0;
+	for (const char *p = buf, *end = buf + len; p < end;) {
+		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		if (!lf)
+			break;
+		const char *n = lf + 1;
+		if (n < end && *n == '\n') {
+			head = (size_t)(n + 1 - buf);
+			break;
+		}
+		if (n + 1 < end && n[0] == '\r' && n[1] == '\n') {
+			head = (size_t)(n + 2 - buf);
+			break;
+		}
+		p = n;
+	}
+	if (!head) {
+		if (len > max_message)
+			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 513, "headers too large", buf);
+		return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete", buf + len);
+	}
+
+	/* Content-Length (or l) at the start of a header line. */
+	long cl = -1;
+	for (const char *p = buf; p < buf + head;) {
+		const char *lf = memchr(p, '\n', (size_t)(buf + head - p));
+		if (!lf)
+			break;
+		const char *colon = memchr(p, ':', (size_t)(lf - p));
+		if (colon && p != buf) {
+			size_t n = (size_t)(colon - p);
+			while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+				n--;
+			if (sipd_hdr_lookup(p, n) == SIPD_HDR_CONTENT_LENGTH) {
+				struct sipd_str v = {colon + 1, (size_t)(lf - colon - 1)};
+				uint32_t u;
+				/* A value folded onto the next line is not supported here. */
+				if (cl >= 0 || sipd_uint_parse(&u, v, NULL))
+					return sipd_msg_fail(buf, len, err, SIPD_EPARSE, 400,
+					                     "bad or repeated Content-Length", colon + 1);
+				cl = u;
+			}
+		}
+		p = lf + 1;
+	}
+	if (cl < 0)
+		return sipd_msg_fail(buf, len, err, SIPD_EPARSE, 400,
+		                     "missing Content-Length on a stream", buf);
+	if ((uint64_t)cl + head > max_message)
+		return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 513, "message too large", buf);
+	if (head + (size_t)cl > len)
+		return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete", buf + len);
+	*msg_len = head + (size_t)cl;
+	return 0;
+}
+
+void sipd_stream_init(struct sipd_stream *s, const struct sipd_parse_limits *limits)
+{
+	memset(s, 0, sizeof *s);
+	s->limits.size = sizeof s->limits;
+	s->limits.max_message = SIPD_DEFAULT_MAX_MESSAGE;
+	if (limits && limits->max_message)
+		s->limits.max_message = limits->max_message;
+	if (limits && limits->max_line)
+		s->limits.max_line = limits->max_line;
+	if (limits && limits->max_headers)
+		s->limits.max_headers = limits->max_headers;
+}
+
+void sipd_stream_free(struct sipd_stream *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->len = s->cap = s->start = 0;
+}
+
+int sipd_stream_push(struct sipd_stream *s, const void *data, size_t len)
+{
+	/* Drop what was consumed before growing. */
+	if (s->start) {
+		memmove(s->buf, s->buf + s->start, s->len - s->start);
+		s->len -= s->start;
+		s->start = 0;
+	}
+	if (s->len + len > (size_t)s->limits.max_message + 4096)
+		return SIPD_ELIMIT;
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 2048;
+		while (cap < s->len + len)
+			cap *= 2;
+		char *nb = realloc(s->buf, cap);
+		if (!nb)
+			return SIPD_ENOMEM;
+		s->buf = nb;
+		s->cap = cap;
+	}
+	if (len)
+		memcpy(s->buf + s->len, data, len);
+	s->len += len;
+	return 0;
+}
+
+int sipd_stream_next(struct sipd_stream *s, const char **msg, size_t *len,
+                     struct sipd_parse_error *err)
+{
+	size_t skip, n;
+	if (s->start == s->len)
+		return sipd_msg_fail(NULL, 0, err, SIPD_EAGAIN, 0, "incomplete", NULL);
+	int rc = sipd_msg_frame(s->buf + s->start, s->len - s->start, &s->limits, &skip, &n, err);
+	s->start += skip;
+	if (rc)
+		return rc;
+	*msg = s->buf + s->start;
+	*len = n;
+	s->start += n;
+	return 0;
+}

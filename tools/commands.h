@@ -1,0 +1,7 @@
+#ifndef SIPD_TOOLS_COMMANDS_H
+#define SIPD_TOOLS_COMMANDS_H
+
+/* Each returns the process exit status: 0 success, 1 failure, 2 bad usage. */
+int cmd_parse(int argc, char **argv);
+
+#endif

@@ -1,0 +1,34 @@
+/* sipdialog — the command. Each subcommand lives in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: sipdialog <command> [options]\n"
+	      "\n"
+	      "commands:\n"
+	      "  parse [--json] [FILE|-]   parse one SIP message and print its structure\n"
+	      "\n"
+	      "Run 'sipdialog <command> --help' for a command's options.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "parse"))
+		return cmd_parse(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "sipdialog: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return 2;
+}
