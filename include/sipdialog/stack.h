@@ -1,0 +1,237 @@
+/* sipdialog — the stack: transactions (RFC 3261 §17, RFC 6026) and the UA core
+ * (§8), sans-IO.
+ *
+ * A stack never opens a socket, reads a clock or starts a thread. The host feeds
+ * it what arrived (sipd_stack_recv), tells it the time (sipd_stack_advance) and
+ * asks when to call again (sipd_stack_next_deadline); bytes to send leave
+ * through the `send` callback. Everything the application must decide arrives
+ * through the callbacks struct, with one `user` pointer.
+ *
+ * Times are milliseconds of a monotonic clock, chosen by the host.
+ */
+#ifndef SIPDIALOG_STACK_H
+#define SIPDIALOG_STACK_H
+
+#include <sipdialog/msg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- addresses */
+
+enum sipd_transport {
+	SIPD_TP_NONE = 0,
+	SIPD_TP_UDP,
+	SIPD_TP_TCP,
+	SIPD_TP_TLS,
+};
+
+/* An IP address and port, in network byte order bytes (v4: the first 4). */
+struct sipd_addr {
+	uint8_t family; /* 4 or 6 */
+	uint16_t port;
+	uint8_t ip[16];
+};
+
+/* Where a message came from or goes to. `conn` names a connection of the host
+ * (TCP/TLS), 0 for datagrams or "open one as needed". `local` is the index of
+ * the local address (listener) in the stack's configuration. */
+struct sipd_flow {
+	uint8_t transport; /* enum sipd_transport */
+	uint16_t local;
+	uint64_t conn;
+	struct sipd_addr remote;
+};
+
+/* Formats an address as "1.2.3.4" or "::1" (without brackets) into out.
+ * Returns the length, or SIPD_ENOSPC. */
+int sipd_addr_format(const struct sipd_addr *a, char *out, size_t cap);
+/* Parses a numeric IPv4 or IPv6 address (brackets allowed); port left 0. */
+int sipd_addr_parse(struct sipd_addr *a, const char *s, size_t len);
+bool sipd_addr_equal(const struct sipd_addr *a, const struct sipd_addr *b);
+
+/* A local address the stack sends from and advertises in Via and Contact. */
+struct sipd_local {
+	uint8_t transport;   /* enum sipd_transport */
+	struct sipd_addr addr;
+	const char *host;    /* advertised host (NULL: the address) */
+};
+
+/* ---------------------------------------------------------------- objects */
+
+struct sipd_stack;
+struct sipd_txn; /* a transaction, client or server */
+
+/* ---------------------------------------------------------------- callbacks */
+
+/* What a client transaction reports to its user. */
+enum sipd_txn_event {
+	SIPD_TXN_RESPONSE = 1, /* a response arrived (provisional or final) */
+	SIPD_TXN_TIMEOUT,      /* Timer B or F fired: treat as 408 (§8.1.3.1) */
+	SIPD_TXN_TRANSPORT_ERROR, /* the request could not be sent: treat as 503 */
+	SIPD_TXN_TERMINATED,   /* the transaction is gone; the pointer dies now */
+};
+
+/* For a client transaction: `resp` is the response for SIPD_TXN_RESPONSE, and
+ * for TIMEOUT / TRANSPORT_ERROR a response the stack made up (408 / 503) so
+ * that the user can treat every outcome the same way. Valid during the call. */
+typedef void (*sipd_txn_cb)(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                            const struct sipd_msg *resp);
+
+struct sipd_stack_callbacks {
+	size_t size; /* sizeof(struct sipd_stack_callbacks) */
+
+	/* Bytes to send on a flow. Returns 0, or a negative code when the send
+	 * failed at once (the transaction then reports a transport error). */
+	int (*send)(void *user, const struct sipd_flow *flow, const char *data, size_t len);
+
+	/* A new request that passed the UA core's checks (§8.2). `tx` is its server
+	 * transaction (NULL for an ACK, which has none). The application answers
+	 * with sipd_txn_respond(), now or later. Return 0 when taken; a negative
+	 * value declines it and the core answers as the RFC says (481 within a
+	 * dialog, 405/501 otherwise, 200 to OPTIONS). */
+	int (*request)(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
+	               const struct sipd_flow *from);
+
+	/* A CANCEL matched this INVITE server transaction; the core has already
+	 * answered it 200 (§9.2). The application should end the INVITE with 487
+	 * unless it has sent a final response. */
+	void (*cancel)(void *user, struct sipd_txn *invite, const struct sipd_msg *cancel);
+
+	/* A 2xx to an INVITE that matches no client transaction any more (a
+	 * retransmission, or another fork's 2xx after Timer M): the dialog layer
+	 * must ACK it (§13.2.2.4, RFC 6026). */
+	void (*stray_2xx)(void *user, const struct sipd_msg *resp, const struct sipd_flow *from);
+
+	/* A server transaction ended (its pointer dies after this call). For an
+	 * INVITE answered with a non-2xx, `timeout` tells that Timer H fired
+	 * without an ACK. */
+	void (*server_done)(void *user, struct sipd_txn *tx, bool timeout);
+
+	/* Diagnostics: level 0 error .. 3 debug, and a static event name. */
+	void (*log)(void *user, int level, const char *event, const char *detail);
+};
+
+/* ---------------------------------------------------------------- configuration */
+
+struct sipd_stack_config {
+	size_t size; /* sizeof(struct sipd_stack_config) */
+	uint32_t t1, t2, t4;   /* ms; 0: 500, 4000, 5000 (§17.1.1.1, table 4) */
+	struct sipd_parse_limits limits;
+	uint32_t max_transactions;  /* 0: 100000; beyond it requests get 503 */
+	const struct sipd_local *locals;
+	size_t nlocals;
+	/* Methods the application handles, for Allow and 405 (§8.2.1).
+	 * NULL: INVITE, ACK, BYE, CANCEL, OPTIONS. */
+	const char *allow;
+	const char *accept;    /* Accept for OPTIONS and 415; NULL: application/sdp */
+	const char *supported; /* option tags we support (§8.2.2.3); NULL: none */
+	const char *user_agent; /* Server / User-Agent value; NULL: none */
+	/* A forwarding element (B2BUA) answers Max-Forwards 0 with 483; an
+	 * endpoint processes such a request normally (RFC 4475 §3.3.11). */
+	bool forwarding;
+	/* Fills buf with len cryptographically strong random bytes. Required. */
+	void (*random)(void *user, void *buf, size_t len);
+	const struct sipd_stack_callbacks *cb;
+	void *user;
+};
+
+/* Creates a stack. Returns NULL on a bad configuration (no send callback or
+ * random source) or when memory runs out. The caller frees it with
+ * sipd_stack_destroy(). */
+struct sipd_stack *sipd_stack_create(const struct sipd_stack_config *cfg);
+/* Frees the stack and every transaction; sends nothing, calls no callback. */
+void sipd_stack_destroy(struct sipd_stack *st);
+
+/* A datagram, or one whole message from a stream (see sipd_stream). Malformed
+ * requests are answered 400/505/513 when their Via allows it, else dropped;
+ * both are counted. Returns 0, or a negative code for a message dropped. */
+int sipd_stack_recv(struct sipd_stack *st, const struct sipd_flow *from, const char *data,
+                    size_t len, uint64_t now);
+/* Runs the timers due at `now`. Returns the next deadline (UINT64_MAX: none). */
+uint64_t sipd_stack_advance(struct sipd_stack *st, uint64_t now);
+uint64_t sipd_stack_next_deadline(const struct sipd_stack *st);
+/* A connection of the host failed or closed: transactions that use it fail
+ * with a transport error (§8.1.3.1, §18.4). */
+void sipd_stack_conn_lost(struct sipd_stack *st, uint64_t conn, uint64_t now);
+
+/* Counters, for tests and statistics. */
+struct sipd_stack_stats {
+	uint64_t rx_messages, rx_dropped, rx_bad, retransmissions_absorbed;
+	uint64_t tx_messages, tx_retransmissions;
+	uint32_t client_txns, server_txns; /* alive now */
+	uint64_t responses_by_class[7];   /* sent, index = code / 100 */
+};
+void sipd_stack_stats(const struct sipd_stack *st, struct sipd_stack_stats *out);
+
+/* ---------------------------------------------------------------- client transactions */
+
+/* A request to send. The stack writes the request line and its own Via (with
+ * a fresh branch and rport), then `headers` as given (each line ending in CRLF:
+ * From, To, Call-ID, CSeq, Max-Forwards, Contact, Route...), then Content-Type
+ * (when content_type is set), Content-Length and the body. */
+struct sipd_request {
+	size_t size;
+	struct sipd_str method;
+	struct sipd_str uri;
+	struct sipd_str headers;
+	const char *content_type;
+	struct sipd_str body;
+	struct sipd_flow flow; /* where to send it (resolved by the caller) */
+};
+
+/* Starts a client transaction (INVITE or non-INVITE per the method). The
+ * callback reports its responses and its end. Returns 0 and sets *out (may be
+ * NULL), or SIPD_EINVAL / SIPD_ENOMEM / SIPD_ELIMIT. An ACK is not a
+ * transaction: send it with sipd_stack_send_ack(). */
+int sipd_stack_request(struct sipd_stack *st, const struct sipd_request *req, sipd_txn_cb cb,
+                       void *arg, uint64_t now, struct sipd_txn **out);
+
+/* Sends an ACK for a 2xx (a request of its own, §13.2.2.4): built like a
+ * request, with a new branch, and not retransmitted by the stack. */
+int sipd_stack_send_ack(struct sipd_stack *st, const struct sipd_request *ack, uint64_t now);
+
+/* Sends CANCEL for an INVITE client transaction (§9.1). Allowed only once a
+ * provisional response has arrived; before that, the cancel is remembered and
+ * sent when one does (or dropped if a final response comes first). `reason`
+ * is an optional Reason header value (RFC 3326). Returns SIPD_ESTATE if the
+ * INVITE already has a final response. */
+int sipd_txn_cancel(struct sipd_txn *tx, const char *reason, uint64_t now);
+
+/* ---------------------------------------------------------------- server transactions */
+
+/* A response to send on a server transaction. */
+struct sipd_response {
+	size_t size;
+	unsigned code;
+	const char *reason;      /* NULL: the default phrase */
+	struct sipd_str to_tag;  /* added to To when the request had none (not on 100) */
+	struct sipd_str headers; /* extra header lines, each ending in CRLF */
+	const char *content_type;
+	struct sipd_str body;
+};
+
+/* Sends a response on a server transaction; the transaction then retransmits
+ * and absorbs as §17.2 says. Returns SIPD_ESTATE after a final response (2xx
+ * to INVITE excepted: its retransmissions are the TU's, RFC 6026). */
+int sipd_txn_respond(struct sipd_txn *tx, const struct sipd_response *resp, uint64_t now);
+
+/* The request of a server transaction (valid while the transaction lives). */
+const struct sipd_msg *sipd_txn_request(const struct sipd_txn *tx);
+/* A pointer the user may keep with the transaction. */
+void sipd_txn_set_user(struct sipd_txn *tx, void *user);
+void *sipd_txn_user(const struct sipd_txn *tx);
+bool sipd_txn_is_client(const struct sipd_txn *tx);
+/* The transaction's state name ("Calling", "Proceeding", "Accepted"...). */
+const char *sipd_txn_state_name(const struct sipd_txn *tx);
+
+/* Random token for tags and branches: `len` characters from [0-9a-z] into out
+ * (no NUL added). */
+void sipd_stack_random_token(struct sipd_stack *st, char *out, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

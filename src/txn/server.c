@@ -1,0 +1,300 @@
+/* Server transactions: INVITE (§17.2.1, RFC 6026 §7.1) and non-INVITE
+ * (§17.2.2), their matching (§17.2.3) and where responses go (§18.2.2). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "txn/txn.h"
+
+/* The method a request's transaction was created by: ACK belongs to INVITE. */
+static struct sipd_str key_method(const struct sipd_msg *m)
+{
+	if (m->method == SIPD_METHOD_ACK)
+		return (struct sipd_str){"INVITE", 6};
+	return m->method_name;
+}
+
+static unsigned salt_of(struct sipd_str method)
+{
+	enum sipd_method m = sipd_method_lookup(method.p, method.len);
+	return m == SIPD_METHOD_OTHER ? 0 : m;
+}
+
+static bool str_same(struct sipd_str a, struct sipd_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+static bool str_isame(struct sipd_str a, struct sipd_str b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if ((a.p[i] | 0x20) != (b.p[i] | 0x20))
+			return false;
+	return true;
+}
+
+/* The key of RFC 2543 peers, whose branch lacks the magic cookie: Call-ID
+ * is hashed; the rest is compared (§17.2.3). */
+static uint64_t hash_of(const struct sipd_txl *l, const struct sipd_msg *m, struct sipd_str method)
+{
+	if (sipd_branch_is_rfc3261(m->via.branch))
+		return sipd_txl_hash(l, m->via.branch, salt_of(method));
+	return sipd_txl_hash(l, m->call_id, salt_of(method) + 100);
+}
+
+static bool same_txn(const struct sipd_txn *tx, const struct sipd_msg *m, struct sipd_str method)
+{
+	const struct sipd_msg *r = &tx->req;
+	if (!str_same(key_method(r), method))
+		return false;
+	if (sipd_branch_is_rfc3261(m->via.branch)) {
+		/* branch, and sent-by (host and port) of the top Via */
+		return str_same(r->via.branch, m->via.branch) && r->via.port == m->via.port &&
+		       str_isame(r->via.host, m->via.host);
+	}
+	/* RFC 2543: Request-URI, From tag, Call-ID, CSeq number, top Via; and
+	 * the To tag except for an ACK (which carries the tag of our response). */
+	return !sipd_branch_is_rfc3261(r->via.branch) && str_same(r->ruri.raw, m->ruri.raw) &&
+	       str_same(r->from.tag, m->from.tag) && str_same(r->call_id, m->call_id) &&
+	       r->cseq.seq == m->cseq.seq &&
+	       str_same(r->hdrs[r->first[SIPD_HDR_VIA]].value, m->hdrs[m->first[SIPD_HDR_VIA]].value) &&
+	       (m->method == SIPD_METHOD_ACK || str_same(r->to.tag, m->to.tag));
+}
+
+static struct sipd_txn *find(struct sipd_txl *l, const struct sipd_msg *m, struct sipd_str method)
+{
+	uint64_t h = hash_of(l, m, method);
+	for (struct sipd_hnode *n = sipd_hmap_first(&l->server, h); n; n = sipd_hmap_next(n, h)) {
+		struct sipd_txn *tx = (struct sipd_txn *)(void *)n;
+		if (same_txn(tx, m, method))
+			return tx;
+	}
+	return NULL;
+}
+
+struct sipd_txn *sipd_txl_match_request(struct sipd_txl *l, const struct sipd_msg *req)
+{
+	return find(l, req, key_method(req));
+}
+
+struct sipd_txn *sipd_txl_match_cancel(struct sipd_txl *l, const struct sipd_msg *cancel)
+{
+	/* §9.2: the transaction the CANCEL would match were its method INVITE */
+	return find(l, cancel, (struct sipd_str){"INVITE", 6});
+}
+
+static uint64_t merge_hash(const struct sipd_txl *l, const struct sipd_msg *m)
+{
+	return sipd_txl_hash(l, m->call_id, m->cseq.seq) ^ sipd_txl_hash(l, m->from.tag, 7);
+}
+
+struct sipd_txn *sipd_txl_match_merged(struct sipd_txl *l, const struct sipd_msg *req)
+{
+	if (req->to.tag.len || !req->from.tag.len)
+		return NULL;
+	uint64_t h = merge_hash(l, req);
+	for (struct sipd_hnode *n = sipd_hmap_first(&l->merge, h); n; n = sipd_hmap_next(n, h)) {
+		struct sipd_txn *tx = (struct sipd_txn *)(void *)((char *)n - offsetof(struct sipd_txn, merge));
+		const struct sipd_msg *r = &tx->req;
+		if (str_same(r->call_id, req->call_id) && str_same(r->from.tag, req->from.tag) &&
+		    r->cseq.seq == req->cseq.seq && str_same(r->cseq.method_name, req->cseq.method_name) &&
+		    !same_txn(tx, req, key_method(req)))
+			return tx;
+	}
+	return NULL;
+}
+
+void sipd_txl_response_flow(const struct sipd_msg *req, const struct sipd_flow *from,
+                            struct sipd_flow *out)
+{
+	*out = *from;
+	if (from->transport != SIPD_TP_UDP)
+		return; /* §18.2.2: back over the connection the request came on */
+	/* Unreliable: to the source address (what `received` would say), and to
+	 * the source port when rport asks for it (RFC 3581 §4), else to the
+	 * sent-by port (default 5060). maddr (multicast) is not supported. */
+	if (!req->via.rport)
+		out->remote.port = req->via.port ? req->via.port : 5060;
+}
+
+int sipd_txl_server(struct sipd_txl *l, const struct sipd_msg *req, const struct sipd_flow *from,
+                    uint64_t now, struct sipd_txn **out)
+{
+	(void)now;
+	*out = NULL;
+	size_t nh = req->nhdrs;
+	struct sipd_txn *tx = calloc(1, sizeof *tx + nh * sizeof(struct sipd_hdr) + req->len);
+	if (!tx)
+		return SIPD_ENOMEM;
+	tx->buf = (char *)(tx->slots + nh);
+	memcpy(tx->buf, req->buf, req->len);
+	tx->len = req->len;
+	struct sipd_parse_limits lim = {.size = sizeof lim, .max_message = UINT32_MAX >> 1,
+	                                .max_line = UINT32_MAX >> 1};
+	if (sipd_msg_parse(&tx->req, tx->slots, nh ? nh : 1, tx->buf, tx->len, SIPD_FRAME_DATAGRAM,
+	                   &lim, NULL) <= 0) {
+		free(tx);
+		return SIPD_EINVAL; /* cannot happen: the same bytes parsed before */
+	}
+	tx->kind = req->method == SIPD_METHOD_INVITE ? TXN_IST : TXN_NIST;
+	tx->method = req->method;
+	tx->method_name = tx->req.method_name;
+	tx->branch = tx->req.via.branch;
+	tx->reliable = from->transport != SIPD_TP_UDP;
+	sipd_txl_response_flow(req, from, &tx->flow);
+	tx->node.hash = hash_of(l, &tx->req, key_method(&tx->req));
+	if (sipd_hmap_insert(&l->server, &tx->node)) {
+		free(tx);
+		return SIPD_ENOMEM;
+	}
+	if (!tx->req.to.tag.len && tx->req.from.tag.len) {
+		tx->merge.hash = merge_hash(l, &tx->req);
+		tx->in_merge = sipd_hmap_insert(&l->merge, &tx->merge) == 0;
+	}
+	sipd_txn_link(l, tx);
+	sipd_txn_state(tx, tx->kind == TXN_IST ? TS_PROCEEDING : TS_TRYING);
+	*out = tx;
+	return 0;
+}
+
+/* §17.2.4: a transport error ends the transaction and is reported to the TU
+ * (server_done). The end is deferred to the next sipd_stack_advance() so that
+ * no transaction is freed under a caller's feet. */
+static void send_failed(struct sipd_txn *tx)
+{
+	sipd_timer_cancel(&tx->txl->timers, &tx->t_retx);
+	sipd_txn_arm(tx, &tx->t_end, 0);
+}
+
+static void resend(struct sipd_txn *tx)
+{
+	if (tx->resp && sipd_txn_send(tx, tx->resp, tx->resp_len, true))
+		send_failed(tx);
+}
+
+int sipd_txl_on_request(struct sipd_txl *l, struct sipd_txn *tx, const struct sipd_msg *req,
+                        uint64_t now)
+{
+	bool ack = req->method == SIPD_METHOD_ACK;
+	if (tx->kind == TXN_IST) {
+		switch (tx->state) {
+		case TS_PROCEEDING:
+			if (!ack)
+				resend(tx); /* the last provisional, §17.2.1 */
+			break;
+		case TS_ACCEPTED:
+			/* RFC 6026 §7.1: INVITE retransmissions are absorbed; an
+			 * ACK goes up to the TU. */
+			if (ack)
+				return 1;
+			break;
+		case TS_COMPLETED:
+			if (!ack) {
+				resend(tx);
+				break;
+			}
+			sipd_txn_state(tx, TS_CONFIRMED);
+			sipd_timer_cancel(&l->timers, &tx->t_retx);
+			sipd_txn_arm(tx, &tx->t_end, now + (tx->reliable ? 0 : l->t4)); /* Timer I */
+			return 0;
+		default:
+			break;
+		}
+		l->stats->retransmissions_absorbed++;
+		return 0;
+	}
+	if (ack)
+		return 0; /* an ACK never belongs to a non-INVITE transaction */
+	if (tx->state == TS_PROCEEDING || tx->state == TS_COMPLETED)
+		resend(tx);
+	l->stats->retransmissions_absorbed++;
+	return 0;
+}
+
+int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_t now)
+{
+	if (!tx || tx->kind == TXN_ICT || tx->kind == TXN_NICT || !r || r->code < 100 || r->code > 699)
+		return SIPD_EINVAL;
+	struct sipd_txl *l = tx->txl;
+	bool prov = r->code < 200, ok = r->code < 300 && !prov;
+	switch (tx->state) {
+	case TS_TRYING:
+	case TS_PROCEEDING:
+		break;
+	case TS_ACCEPTED:
+		if (ok)
+			break; /* the TU retransmits its 2xx (RFC 6026 §7.1) */
+		return SIPD_ESTATE;
+	default:
+		return SIPD_ESTATE;
+	}
+	size_t cap = 512 + tx->len + r->headers.len + r->body.len + r->to_tag.len +
+	             (r->reason ? strlen(r->reason) : 0) +
+	             (r->content_type ? strlen(r->content_type) : 0);
+	char *buf = malloc(cap);
+	if (!buf)
+		return SIPD_ENOMEM;
+	struct sipd_buf b;
+	sipd_buf_init(&b, buf, cap);
+	sipd_build_response_head(&b, &tx->req, r->code, r->reason, r->to_tag);
+	sipd_buf_putstr(&b, r->headers);
+	sipd_build_body(&b, r->content_type, r->body);
+	long n = sipd_buf_result(&b);
+	if (n < 0) {
+		free(buf);
+		return SIPD_EINVAL;
+	}
+	free(tx->resp);
+	tx->resp = buf;
+	tx->resp_len = (size_t)n;
+	tx->resp_code = r->code;
+	l->stats->responses_by_class[r->code / 100]++;
+	bool first_final = !prov && tx->state != TS_ACCEPTED;
+	if (tx->kind == TXN_IST) {
+		if (prov) {
+			sipd_txn_state(tx, TS_PROCEEDING);
+		} else if (ok) {
+			if (first_final) {
+				sipd_txn_state(tx, TS_ACCEPTED);
+				sipd_txn_arm(tx, &tx->t_end, now + 64ull * l->t1); /* Timer L */
+			}
+		} else {
+			sipd_txn_state(tx, TS_COMPLETED);
+			tx->retx_interval = l->t1;
+			if (!tx->reliable)
+				sipd_txn_arm(tx, &tx->t_retx, now + l->t1); /* Timer G */
+			sipd_txn_arm(tx, &tx->t_end, now + 64ull * l->t1); /* Timer H */
+		}
+	} else if (prov) {
+		sipd_txn_state(tx, TS_PROCEEDING);
+	} else {
+		sipd_txn_state(tx, TS_COMPLETED);
+		sipd_txn_arm(tx, &tx->t_end, now + (tx->reliable ? 0 : 64ull * l->t1)); /* Timer J */
+	}
+	if (sipd_txn_send(tx, tx->resp, tx->resp_len, false))
+		send_failed(tx);
+	return 0;
+}
+
+void sipd_server_timer(struct sipd_txn *tx, struct sipd_timer *t, uint64_t now);
+void sipd_server_timer(struct sipd_txn *tx, struct sipd_timer *t, uint64_t now)
+{
+	struct sipd_txl *l = tx->txl;
+	if (t->kind == TT_RETX) {
+		/* Timer G: retransmit the final response, doubling up to T2 */
+		if (tx->state != TS_COMPLETED)
+			return;
+		if (sipd_txn_send(tx, tx->resp, tx->resp_len, true)) {
+			send_failed(tx);
+			return;
+		}
+		tx->retx_interval = tx->retx_interval * 2 < l->t2 ? tx->retx_interval * 2 : l->t2;
+		sipd_txn_arm(tx, &tx->t_retx, now + tx->retx_interval);
+		return;
+	}
+	/* Timer H (no ACK came), or L, I, J: the end */
+	if (tx->kind == TXN_IST && tx->state == TS_COMPLETED)
+		tx->timed_out = true;
+	sipd_txn_terminate(tx);
+}

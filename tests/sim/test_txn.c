@@ -1,0 +1,240 @@
+/* Transactions through the simulator: every timer of RFC 3261 §17 and
+ * RFC 6026 at its exact virtual time, under loss and over streams. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim.h"
+
+#define T1 500
+#define T2 4000
+#define T4 5000
+
+struct client_log {
+	int responses, timeouts, transport_errors, terminated;
+	unsigned last_code;
+	uint64_t final_at, terminated_at;
+	struct sim *sim;
+};
+
+static void client_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                      const struct sipd_msg *resp)
+{
+	(void)tx;
+	struct client_log *c = arg;
+	switch (ev) {
+	case SIPD_TXN_RESPONSE:
+		c->responses++;
+		c->last_code = resp->status;
+		if (resp->status >= 200)
+			c->final_at = c->sim->now;
+		break;
+	case SIPD_TXN_TIMEOUT:
+		c->timeouts++;
+		c->last_code = resp ? resp->status : 0;
+		c->final_at = c->sim->now;
+		break;
+	case SIPD_TXN_TRANSPORT_ERROR:
+		c->transport_errors++;
+		c->last_code = resp ? resp->status : 0;
+		break;
+	case SIPD_TXN_TERMINATED:
+		c->terminated++;
+		c->terminated_at = c->sim->now;
+		break;
+	}
+}
+
+static char hdr_text[1024];
+
+/* A request from node a to node b with the headers every request needs. */
+static struct sipd_request make_req(struct sim *sim, int a, int b, const char *method, uint8_t tp,
+                                    const char *extra)
+{
+	snprintf(hdr_text, sizeof hdr_text,
+	         "From: <sip:a@10.0.0.%d>;tag=ft%d\r\nTo: <sip:b@10.0.0.%d>\r\n"
+	         "Call-ID: c%llu@sim\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n%s",
+	         a + 1, a, b + 1, (unsigned long long)sim_rand(sim), method, extra ? extra : "");
+	struct sipd_request r = {
+		.size = sizeof r,
+		.method = {method, strlen(method)},
+		.uri = {"sip:b@10.0.0.2", 14},
+		.headers = {hdr_text, strlen(hdr_text)},
+		.flow = sim_flow(sim, a, b, tp),
+	};
+	return r;
+}
+
+static void assert_empty(struct sim *sim)
+{
+	for (int i = 0; i < sim->nnodes; i++) {
+		struct sipd_stack_stats s;
+		sipd_stack_stats(sim->nodes[i].st, &s);
+		assert_int_equal(s.client_txns, 0);
+		assert_int_equal(s.server_txns, 0);
+		assert_int_equal(sipd_stack_next_deadline(sim->nodes[i].st), UINT64_MAX);
+	}
+}
+
+/* ---- non-INVITE client, §17.1.2.2: Timer E doubles to T2, F at 64*T1 */
+static void rfc3261_17_1_2_2_timer_e_and_f(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 1);
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, NULL, NULL);
+	sim.links[0][1].cut = true; /* nothing arrives */
+	struct client_log c = {.sim = &sim};
+	uint64_t t0 = sim.now;
+	struct sipd_request r = make_req(&sim, 0, 1, "OPTIONS", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	sim_run(&sim, UINT64_MAX);
+	/* sent at 0, then E: 500, 1000, 2000, 4000, 4000... */
+	static const uint64_t at[] = {0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500};
+	assert_int_equal(sim_count(&sim, 0, "OPTIONS"), 11);
+	for (size_t i = 0; i < 11; i++)
+		assert_int_equal(sim_time_of(&sim, 0, "OPTIONS", i) - t0, at[i]);
+	assert_int_equal(c.timeouts, 1);
+	assert_int_equal(c.last_code, 408); /* §8.1.3.1 */
+	assert_int_equal(c.final_at - t0, 64 * T1);
+	assert_int_equal(c.terminated, 1);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
+/* ---- INVITE client, §17.1.1.2: Timer A doubles without bound, B at 64*T1 */
+static void rfc3261_17_1_1_2_timer_a_and_b(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 2);
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, NULL, NULL);
+	sim.links[0][1].cut = true;
+	struct client_log c = {.sim = &sim};
+	uint64_t t0 = sim.now;
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	sim_run(&sim, UINT64_MAX);
+	static const uint64_t at[] = {0, 500, 1500, 3500, 7500, 15500, 31500};
+	assert_int_equal(sim_count(&sim, 0, "INVITE"), 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(sim_time_of(&sim, 0, "INVITE", i) - t0, at[i]);
+	assert_int_equal(c.timeouts, 1);
+	assert_int_equal(c.last_code, 408);
+	assert_int_equal(c.final_at - t0, 32000);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
+/* ---- server apps used below */
+static unsigned answer_code = 486;
+
+static int answer_now(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *req)
+{
+	(void)node;
+	if (!tx)
+		return 0; /* an ACK: taken */
+	struct sipd_response r = {.size = sizeof r, .code = answer_code, .to_tag = {"tt1", 3}};
+	(void)req;
+	assert_int_equal(sipd_txn_respond(tx, &r, sim->now), 0);
+	return 0;
+}
+
+struct server_log {
+	int done, timeouts, acks;
+	uint64_t done_at;
+};
+static struct server_log srv;
+
+static void on_server_done(struct sim *sim, int node, struct sipd_txn *tx, bool timeout)
+{
+	(void)node;
+	(void)tx;
+	srv.done_at = sim->now;
+	srv.done++;
+	srv.timeouts += timeout;
+}
+
+/* ---- INVITE server, §17.2.1: G doubles to T2, H at 64*T1 without ACK */
+static void rfc3261_17_2_1_timer_g_and_h(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 3);
+	sim.trace = getenv("SIM_TRACE") != NULL;
+	struct sim_app app = {.request = answer_now, .server_done = on_server_done};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &app, NULL);
+	sim.links[1][0].cut = true; /* responses never arrive: no ACK */
+	memset(&srv, 0, sizeof srv);
+	answer_code = 486;
+	struct client_log c = {.sim = &sim};
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	sim_run(&sim, sim.now + 1); /* the INVITE arrives at once */
+	uint64_t t0 = sim_time_of(&sim, 1, "SIP/2.0 486", 0);
+	sim.links[0][1].cut = true; /* and the client's retransmissions are lost */
+	sim_run(&sim, UINT64_MAX);
+	/* 486 at 0, then G: 500, 1000, 2000, 4000, 4000, ... until H at 32000 */
+	static const uint64_t at[] = {0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500};
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 486"), 11);
+	for (size_t i = 0; i < 11; i++)
+		assert_int_equal(sim_time_of(&sim, 1, "SIP/2.0 486", i) - t0, at[i]);
+	assert_int_equal(srv.done, 1);
+	assert_int_equal(srv.timeouts, 1); /* Timer H: the TU hears of it (§17.2.4) */
+	assert_int_equal(c.timeouts, 1);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
+/* ---- INVITE server with ACK: Confirmed, Timer I = T4; client ACKs, Timer D */
+static void rfc3261_17_2_1_ack_confirms_timer_i(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 4);
+	struct sim_app app = {.request = answer_now, .server_done = on_server_done};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &app, NULL);
+	sim.links[0][1].delay_ms = 10;
+	sim.links[1][0].delay_ms = 10;
+	memset(&srv, 0, sizeof srv);
+	answer_code = 486;
+	struct client_log c = {.sim = &sim};
+	uint64_t t0 = sim.now;
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(c.last_code, 486);
+	assert_int_equal(c.final_at - t0, 20);
+	assert_int_equal(sim_count(&sim, 0, "ACK"), 1);        /* §17.1.1.3 */
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 486"), 1); /* no G after the ACK */
+	/* §17.2.1: no 100 Trying, since the TU answered at once */
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 100"), 0);
+	/* Timer D (32 s) ends the client; Timer I (T4) the server, counted from
+	 * the ACK's arrival at 30 ms */
+	assert_int_equal(c.terminated_at - t0, 20 + 32000);
+	assert_int_equal(srv.done, 1);
+	assert_int_equal(srv.done_at - t0, 30 + T4);
+	assert_int_equal(srv.timeouts, 0);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rfc3261_17_1_2_2_timer_e_and_f),
+		cmocka_unit_test(rfc3261_17_1_1_2_timer_a_and_b),
+		cmocka_unit_test(rfc3261_17_2_1_timer_g_and_h),
+		cmocka_unit_test(rfc3261_17_2_1_ack_confirms_timer_i),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
