@@ -29,6 +29,7 @@ static void txn_free(struct sipd_txn *tx)
 
 void sipd_txl_free(struct sipd_txl *l)
 {
+	sipd_timers_free(&l->timers); /* before the timers' owners go */
 	struct sipd_txn *tx = l->all;
 	while (tx) {
 		struct sipd_txn *next = tx->next;
@@ -36,7 +37,6 @@ void sipd_txl_free(struct sipd_txl *l)
 		tx = next;
 	}
 	l->all = NULL;
-	sipd_timers_free(&l->timers);
 	sipd_hmap_free(&l->client);
 	sipd_hmap_free(&l->server);
 	sipd_hmap_free(&l->merge);

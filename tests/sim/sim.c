@@ -67,6 +67,9 @@ static int sim_send(void *user, const struct sipd_flow *flow, const char *data, 
 		memcpy(rec->first_line, data, l);
 		rec->first_line[l] = 0;
 	}
+	size_t keep = len < sizeof sim->last[0] - 1 ? len : sizeof sim->last[0] - 1;
+	memcpy(sim->last[n->index], data, keep);
+	sim->last[n->index][keep] = 0;
 	if (sim->trace)
 		fprintf(stderr, "[%6llu] %d -> %d %s%.*s\n", (unsigned long long)sim->now, n->index, to,
 		        dropped ? "(lost) " : "", (int)(rec ? strlen(rec->first_line) : 0),

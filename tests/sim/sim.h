@@ -66,6 +66,7 @@ struct sim {
 	struct sim_sent log[SIM_MAX_LOG];
 	size_t nlog;
 	bool trace; /* print every packet */
+	char last[SIM_MAX_NODES][8192]; /* the last packet each node sent, NUL-terminated */
 	uint32_t t1, t2, t4;
 };
 

@@ -228,6 +228,199 @@ static void rfc3261_17_2_1_ack_confirms_timer_i(void **state)
 	sim_free(&sim);
 }
 
+
+/* ---- non-INVITE server, §17.2.2: retransmissions answered, Timer J = 64*T1;
+ * client Timer K = T4 */
+static void rfc3261_17_2_2_timer_j_and_k(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 5);
+	struct sim_app app = {.request = answer_now, .server_done = on_server_done};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &app, NULL);
+	sim.links[1][0].delay_ms = 600; /* the 200 arrives after one retransmission */
+	memset(&srv, 0, sizeof srv);
+	answer_code = 200;
+	struct client_log c = {.sim = &sim};
+	uint64_t t0 = sim.now;
+	struct sipd_request r = make_req(&sim, 0, 1, "OPTIONS", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(sim_count(&sim, 0, "OPTIONS"), 2);     /* 0 and E at 500 */
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 200"), 2); /* the retransmission answered */
+	assert_int_equal(c.responses, 1);                       /* the second 200 absorbed */
+	assert_int_equal(c.final_at - t0, 600);
+	assert_int_equal(c.terminated_at - t0, 600 + T4);        /* Timer K */
+	assert_int_equal(srv.done_at - t0, 64 * T1);             /* Timer J */
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
+/* ---- RFC 6026: a 2xx to INVITE moves both sides to Accepted; the server
+ * ends at Timer L, the client at Timer M; a 2xx retransmitted by the TU
+ * reaches the client's TU each time (it must ACK each), and after M the
+ * stray 2xx goes to the core's stray_2xx. */
+static int stray;
+static void on_stray(struct sim *sim, int node, const struct sipd_msg *resp)
+{
+	(void)sim;
+	(void)node;
+	assert_int_equal(resp->status, 200);
+	stray++;
+}
+
+static struct sipd_txn *held;
+static int hold_invite(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *req)
+{
+	(void)sim;
+	(void)node;
+	(void)req;
+	if (tx)
+		held = tx;
+	else
+		srv.acks++;
+	return 0;
+}
+
+static void rfc6026_accepted_timers_l_and_m(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 6);
+	struct sim_app capp = {.stray_2xx = on_stray};
+	struct sim_app sapp = {.request = hold_invite, .server_done = on_server_done};
+	sim_add_node(&sim, &capp, NULL);
+	sim_add_node(&sim, &sapp, NULL);
+	memset(&srv, 0, sizeof srv);
+	stray = 0;
+	held = NULL;
+	struct client_log c = {.sim = &sim};
+	uint64_t t0 = sim.now;
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	sim_run(&sim, t0 + 10);
+	assert_non_null(held);
+	/* §17.2.1: the TU did not answer at once, so the transaction sent 100 */
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 100"), 1);
+	assert_string_equal(sipd_txn_state_name(held), "Proceeding");
+	struct sipd_response ok = {.size = sizeof ok, .code = 200, .to_tag = {"t2", 2}};
+	assert_int_equal(sipd_txn_respond(held, &ok, sim.now), 0);
+	assert_string_equal(sipd_txn_state_name(held), "Accepted");
+	sim_run(&sim, t0 + 1000);
+	/* the TU's own retransmission of its 2xx passes (RFC 6026 §7.1) */
+	assert_int_equal(sipd_txn_respond(held, &ok, sim.now), 0);
+	/* a non-2xx after the 2xx does not */
+	struct sipd_response busy = {.size = sizeof busy, .code = 486};
+	assert_int_equal(sipd_txn_respond(held, &busy, sim.now), SIPD_ESTATE);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(c.responses, 3); /* 100, 200, and the 200 again */
+	assert_int_equal(c.terminated_at - t0, 10 + 64 * T1); /* Timer M from the first 2xx */
+	assert_int_equal(srv.done_at - t0, 10 + 64 * T1);     /* Timer L */
+	assert_int_equal(stray, 0);
+	/* a 2xx after Timer M matches nothing: the dialog layer hears of it */
+	sim_inject(&sim, 1, 0, SIPD_TP_UDP,
+	           "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKgone\r\n"
+	           "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: gone\r\n"
+	           "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(stray, 1);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
+/* ---- §17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2: over a reliable transport
+ * nothing is retransmitted and Timers D, K, I, J are zero. */
+static void rfc3261_17_reliable_no_retransmissions(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 7);
+	struct sim_app app = {.request = answer_now, .server_done = on_server_done};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &app, NULL);
+	sim.links[0][1].delay_ms = 5;
+	sim.links[1][0].delay_ms = 5;
+	memset(&srv, 0, sizeof srv);
+	answer_code = 404;
+	struct client_log c = {.sim = &sim};
+	uint64_t t0 = sim.now;
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_TCP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(sim_count(&sim, 0, "INVITE"), 1);
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 404"), 1);
+	assert_int_equal(c.last_code, 404);
+	assert_int_equal(c.terminated_at - t0, 10); /* Timer D = 0 */
+	assert_int_equal(srv.done_at - t0, 15);     /* Timer I = 0 after the ACK */
+	answer_code = 200;
+	struct client_log c2 = {.sim = &sim};
+	t0 = sim.now;
+	r = make_req(&sim, 0, 1, "MESSAGE", SIPD_TP_TCP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c2, sim.now, NULL), 0);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(c2.terminated_at - t0, 10); /* Timer K = 0 */
+	assert_int_equal(srv.done_at - t0, 5);       /* Timer J = 0 */
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
+/* ---- thousands of transactions with 20 % loss, duplication and reordering
+ * both ways: each ends with its final response or its timeout, and nothing is
+ * left in either stack afterwards. */
+static int loss_done, loss_ok, loss_timeout;
+static void loss_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                    const struct sipd_msg *resp)
+{
+	(void)tx;
+	/* 2xx to INVITE reach the TU once per copy (RFC 6026): count the first */
+	bool *seen = arg;
+	if (ev == SIPD_TXN_RESPONSE && resp->status >= 200 && !*seen) {
+		*seen = true;
+		loss_ok++;
+	}
+	else if (ev == SIPD_TXN_TIMEOUT)
+		loss_timeout++;
+	else if (ev == SIPD_TXN_TERMINATED)
+		loss_done++;
+}
+
+static void rfc3261_17_loss_duplication_reordering(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 8);
+	struct sim_app app = {.request = answer_now};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &app, NULL);
+	for (int a = 0; a < 2; a++) {
+		sim.links[a][1 - a].loss_pct = 20;
+		sim.links[a][1 - a].dup_pct = 10;
+		sim.links[a][1 - a].delay_ms = 20;
+		sim.links[a][1 - a].jitter_ms = 200;
+	}
+	/* non-2xx: the transactions alone make them reliable (a 2xx to INVITE
+	 * is retransmitted by the session layer above, RFC 6026) */
+	answer_code = 486;
+	loss_done = loss_ok = loss_timeout = 0;
+	enum { n = 2000 };
+	static bool seen[n];
+	memset(seen, 0, sizeof seen);
+	for (int i = 0; i < n; i++) {
+		struct sipd_request r =
+			make_req(&sim, 0, 1, i % 2 ? "INVITE" : "OPTIONS", SIPD_TP_UDP, NULL);
+		assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, loss_cb, &seen[i], sim.now, NULL), 0);
+		sim_run(&sim, sim.now + 3);
+	}
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(loss_done, n);
+	assert_int_equal(loss_ok + loss_timeout, n);
+	/* with 20 % loss each way, a non-INVITE fails only if 11 tries all fail;
+	 * nearly every transaction completes */
+	assert_true(loss_ok > n * 95 / 100);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +428,10 @@ int main(void)
 		cmocka_unit_test(rfc3261_17_1_1_2_timer_a_and_b),
 		cmocka_unit_test(rfc3261_17_2_1_timer_g_and_h),
 		cmocka_unit_test(rfc3261_17_2_1_ack_confirms_timer_i),
+		cmocka_unit_test(rfc3261_17_2_2_timer_j_and_k),
+		cmocka_unit_test(rfc6026_accepted_timers_l_and_m),
+		cmocka_unit_test(rfc3261_17_reliable_no_retransmissions),
+		cmocka_unit_test(rfc3261_17_loss_duplication_reordering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
