@@ -335,7 +335,8 @@ int sipd_auth_parse(struct sipd_auth *out, struct sipd_str v, struct sipd_parse_
 int sipd_warning_parse(struct sipd_warning *out, struct sipd_str v, struct sipd_parse_error *err);
 /* A single token (one value of Require, Supported, Allow, Unsupported...). */
 int sipd_token_parse(struct sipd_str *out, struct sipd_str v, struct sipd_parse_error *err);
-/* Contact's expires (-1 when absent) and q in thousandths (-1 when absent). */
+/* Contact's expires (-1 when absent; RFC 3261 §10.2.1.1: 3600 when malformed,
+ * 2**32-1 when larger) and q in thousandths (-1 when absent or not a qvalue). */
 int64_t sipd_contact_expires(const struct sipd_nameaddr *c);
 int sipd_contact_q(const struct sipd_nameaddr *c);
 

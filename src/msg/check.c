@@ -59,7 +59,8 @@ month_ok:;
 	static const char shape[] = "www, 99 mmm 9999 99:99:99 GMT";
 	for (size_t i = 0; i < 29; i++) {
 		char s = shape[i], c = p[i];
-		bool bad = s == '9' ? (c < '0' || c > '9') : (s == ',' || s == ' ' || s == ':') && c != s;
+		bool bad = s == '9' ? (c < '0' || c > '9')
+		                    : (s == ',' || s == ' ' || s == ':') && c != s;
 		if (bad)
 			return sipd_lex_fail(err, "malformed Date", v, p + i);
 	}
@@ -87,6 +88,19 @@ static int check_server_val(struct sipd_str v, struct sipd_parse_error *err)
 		}
 		lex_skip_ws(&s);
 	}
+	return 0;
+}
+
+/* MIME-Version = "MIME-Version" HCOLON 1*DIGIT "." 1*DIGIT (§20.24) */
+static int check_mime_version(struct sipd_str v, struct sipd_parse_error *err)
+{
+	struct sipd_str s = v;
+	uint32_t n;
+	if (!sipd_lex_u32(&s, &n) || !s.len || s.p[0] != '.')
+		return sipd_lex_fail(err, "malformed MIME-Version", v, s.p);
+	lex_advance(&s, 1);
+	if (!sipd_lex_u32(&s, &n) || s.len)
+		return sipd_lex_fail(err, "malformed MIME-Version", v, s.p);
 	return 0;
 }
 
@@ -148,14 +162,15 @@ static int check_value(uint8_t kind, struct sipd_str v, struct sipd_parse_error 
 			return SIPD_EPARSE;
 		if (out.na.star && kind != HK_CONTACT)
 			return sipd_lex_fail(err, "'*' is only allowed in Contact", v, v.p);
-		/* §20.10: expires is delta-seconds, q a qvalue */
+		/* §20.10: q is a qvalue. A malformed or overlarge expires is not
+		 * an error: §10.2.1.1 says to treat it as 3600 (or clamp it), which
+		 * sipd_contact_expires() does. */
 		if (kind == HK_CONTACT && !out.na.star) {
 			struct sipd_str x;
-			if (sipd_param_find(out.na.params, "expires", &x) == 0 &&
-			    sipd_contact_expires(&out.na) < 0)
-				return sipd_lex_fail(err, "Contact expires is not delta-seconds", v, x.p ? x.p : v.p);
-			if (sipd_param_find(out.na.params, "q", &x) == 0 && sipd_contact_q(&out.na) < 0)
-				return sipd_lex_fail(err, "Contact q is not a qvalue", v, x.p ? x.p : v.p);
+			if (sipd_param_find(out.na.params, "q", &x) == 0 &&
+			    sipd_contact_q(&out.na) < 0)
+				return sipd_lex_fail(err, "Contact q is not a qvalue", v,
+				                     x.p ? x.p : v.p);
 		}
 		return 0;
 	case HK_DISPOSITION: return sipd_disposition_parse(&out.disp, v, err);
@@ -172,6 +187,7 @@ static int check_value(uint8_t kind, struct sipd_str v, struct sipd_parse_error 
 	case HK_TIMESTAMP: return check_timestamp(v, err);
 	case HK_VIA: return sipd_via_parse(&out.via, v, err);
 	case HK_WARNING: return sipd_warning_parse(&out.warn, v, err);
+	case HK_MIME_VERSION: return check_mime_version(v, err);
 	}
 	return 0;
 }
@@ -184,6 +200,21 @@ static bool single_valued(enum sipd_hdr_id id)
 	       id != SIPD_HDR_PROXY_AUTHORIZATION;
 }
 
+/* Inside a value, CR and LF may only appear as the line break of a fold:
+ * LWS = [*WSP CRLF] 1*WSP (§25.1). The parser ends lines at LF (a bare LF is
+ * tolerated as a line end), so an LF in a value always starts a fold; a CR
+ * must be followed by that LF. Returns the bare CR, or NULL. */
+static const char *bare_cr(struct sipd_str v)
+{
+	const char *p = v.p, *end = v.p + v.len;
+	while (p < end && (p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 >= end || p[1] != '\n')
+			return p;
+		p += 2;
+	}
+	return NULL;
+}
+
 int sipd_msg_check(const struct sipd_msg *msg, struct sipd_parse_error *err)
 {
 	for (uint16_t i = 0; i < msg->nhdrs; i++) {
@@ -191,7 +222,12 @@ int sipd_msg_check(const struct sipd_msg *msg, struct sipd_parse_error *err)
 		const struct sipd_hdr_info *info = &sipd_hdr_info[h->id];
 		if (h->id != SIPD_HDR_OTHER && msg->first[h->id] != i && single_valued(h->id))
 			return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
-			                     "header that allows one value appears twice", h->name.p);
+			                     "header that allows one value appears twice",
+			                     h->name.p);
+		const char *cr = bare_cr(h->value);
+		if (cr)
+			return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+			                     "CR without LF in header value", cr);
 		if (h->id == SIPD_HDR_OTHER) {
 			if (check_text(h->value, err))
 				return sipd_msg_locate(msg, err, h->value.p);
@@ -203,13 +239,26 @@ int sipd_msg_check(const struct sipd_msg *msg, struct sipd_parse_error *err)
 			continue;
 		}
 		struct sipd_str rest = h->value, elem;
+		unsigned n = 0;
 		while (sipd_lex_list_next(&rest, &elem)) {
 			if (!elem.len)
 				return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
 				                     "empty element in a list header", elem.p);
 			if (check_value(info->kind, elem, err))
 				return sipd_msg_locate(msg, err, elem.p);
+			/* Contact: STAR / (contact-param *(COMMA contact-param)) (§20.10):
+			 * "*" stands alone, in the only Contact header of the message. */
+			if (h->id == SIPD_HDR_CONTACT && elem.len == 1 && elem.p[0] == '*' &&
+			    (n > 0 || rest.len || msg->first[SIPD_HDR_CONTACT] != i ||
+			     h->next != SIPD_HDR_NONE))
+				return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+				                     "Contact '*' combined with other contacts",
+				                     elem.p);
+			n++;
 		}
+		if (!n && !info->empty_ok)
+			return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+			                     "empty header value", h->value.p);
 	}
 
 	if (msg->is_request) {

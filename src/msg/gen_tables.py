@@ -51,7 +51,7 @@ HEADERS = [
     ("FROM", "From", "f", False, "NAMEADDR"),
     ("IN_REPLY_TO", "In-Reply-To", None, True, "CALL_ID"),
     ("MAX_FORWARDS", "Max-Forwards", None, False, "UINT"),
-    ("MIME_VERSION", "MIME-Version", None, False, "TEXT"),
+    ("MIME_VERSION", "MIME-Version", None, False, "MIME_VERSION"),
     ("MIN_EXPIRES", "Min-Expires", None, False, "UINT"),
     ("MIN_SE", "Min-SE", None, False, "SESSION_EXPIRES"),
     ("ORGANIZATION", "Organization", None, False, "TEXT"),
@@ -85,6 +85,11 @@ HEADERS = [
     ("WARNING", "Warning", None, True, "WARNING"),
     ("WWW_AUTHENTICATE", "WWW-Authenticate", None, False, "AUTH"),
 ]
+
+# List headers whose grammar allows an empty value: "HCOLON [ elem *(COMMA elem) ]"
+# (RFC 3261 §20.1 Accept, §20.2 Accept-Encoding, §20.3 Accept-Language, §20.5 Allow,
+# §20.37 Supported). Every other list header needs at least one element.
+EMPTY_OK = {"ACCEPT", "ACCEPT_ENCODING", "ACCEPT_LANGUAGE", "ALLOW", "SUPPORTED"}
 
 
 def find_hash(names):
@@ -120,11 +125,12 @@ def main():
     out.append("};\n")
 
     out.append("const struct sipd_hdr_info sipd_hdr_info[SIPD_HDR__COUNT] = {")
-    out.append('\t[SIPD_HDR_OTHER] = {NULL, 0, false, HK_TEXT},')
+    out.append('\t[SIPD_HDR_OTHER] = {NULL, 0, false, true, HK_TEXT},')
     for e, name, compact, lst, kind in HEADERS:
         c = "'%s'" % compact if compact else "0"
-        out.append('\t[SIPD_HDR_%s] = {"%s", %s, %s, HK_%s},' %
-                   (e, name, c, "true" if lst else "false", kind))
+        out.append('\t[SIPD_HDR_%s] = {"%s", %s, %s, %s, HK_%s},' %
+                   (e, name, c, "true" if lst else "false",
+                    "true" if (not lst or e in EMPTY_OK) else "false", kind))
     out.append("};\n")
 
     names = [(h[1], h[0]) for h in HEADERS] + [(h[2], h[0]) for h in HEADERS if h[2]]

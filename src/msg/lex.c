@@ -34,7 +34,8 @@ bool sipd_lex_quoted(struct sipd_str *s, struct sipd_str *out)
 			    (unsigned char)s->p[i + 1] > 0x7f)
 				return false;
 			i++;
-		} else if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') {
+		} else if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
+			/* qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII */
 			return false;
 		}
 	}
@@ -47,10 +48,15 @@ bool sipd_lex_comment(struct sipd_str *s, struct sipd_str *out)
 		return false;
 	unsigned depth = 0;
 	for (size_t i = 0; i < s->len; i++) {
-		char c = s->p[i];
+		unsigned char c = (unsigned char)s->p[i];
 		if (c == '\\') {
-			if (++i >= s->len)
+			/* quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F) */
+			if (++i >= s->len || s->p[i] == '\r' || s->p[i] == '\n' ||
+			    (unsigned char)s->p[i] > 0x7f)
 				return false;
+		} else if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
+			/* ctext = %x21-27 / %x2A-5B / %x5D-7E / UTF8-NONASCII / LWS */
+			return false;
 		} else if (c == '(') {
 			if (++depth > 32)
 				return false;
@@ -98,7 +104,12 @@ bool sipd_lex_list_next(struct sipd_str *s, struct sipd_str *elem)
 	*elem = (struct sipd_str){s->p, i};
 	lex_trim_right(elem);
 	if (i < s->len) {
-		lex_advance(s, i + 1);
+		/* A comma followed only by LWS still separates an (empty) last
+		 * element: stop on the comma so that the next call returns it. */
+		size_t j = i + 1;
+		while (j < s->len && lex_is((unsigned char)s->p[j], LEX_WS))
+			j++;
+		lex_advance(s, (j == s->len && elem->len) ? i : i + 1);
 	} else {
 		lex_advance(s, i);
 	}

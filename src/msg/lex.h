@@ -9,7 +9,7 @@
 
 enum {
 	LEX_ALNUM = 1 << 0,
-	LEX_TOKEN = 1 << 1,      /* token = 1*(alphanum / "-" "." "!" "%" "*" "_" "+" "`" "'" "~") */
+	LEX_TOKEN = 1 << 1, /* token = 1*(alphanum / "-" "." "!" "%" "*" "_" "+" "`" "'" "~") */
 	LEX_UNRESERVED = 1 << 2, /* alphanum / mark */
 	LEX_USER = 1 << 3,       /* unreserved / user-unreserved (escaped handled apart) */
 	LEX_PASSWORD = 1 << 4,   /* unreserved / "&" "=" "+" "$" "," */
@@ -19,7 +19,7 @@ enum {
 	LEX_WORD = 1 << 8,       /* word, for Call-ID */
 	LEX_HOST = 1 << 9,       /* alphanum "-" "." (and "_", see uri.c) */
 	LEX_HEX = 1 << 10,
-	LEX_WS = 1 << 11,        /* SP, HTAB, CR, LF: LWS inside a header value */
+	LEX_WS = 1 << 11, /* SP, HTAB, CR, LF: LWS inside a header value */
 };
 
 extern const uint16_t sipd_lex_class[256];

@@ -34,7 +34,8 @@ bool sipd_param_next(struct sipd_str *cursor, struct sipd_str *name, struct sipd
 		lex_advance(&s, 1);
 	}
 	size_t n = 0;
-	while (n < s.len && s.p[n] != ';' && s.p[n] != '=' && !lex_is((unsigned char)s.p[n], LEX_WS))
+	while (n < s.len && s.p[n] != ';' && s.p[n] != '=' &&
+	       !lex_is((unsigned char)s.p[n], LEX_WS))
 		n++;
 	*name = (struct sipd_str){s.p, n};
 	lex_advance(&s, n);
@@ -72,7 +73,8 @@ bool sipd_auth_param_next(struct sipd_str *cursor, struct sipd_str *name, struct
 		lex_advance(&s, 1);
 	}
 	size_t n = 0;
-	while (n < s.len && s.p[n] != ',' && s.p[n] != '=' && !lex_is((unsigned char)s.p[n], LEX_WS))
+	while (n < s.len && s.p[n] != ',' && s.p[n] != '=' &&
+	       !lex_is((unsigned char)s.p[n], LEX_WS))
 		n++;
 	*name = (struct sipd_str){s.p, n};
 	lex_advance(&s, n);
@@ -102,6 +104,8 @@ int sipd_unquote(struct sipd_str v, char *out, size_t cap)
 			if (i + 2 >= v.len)
 				return SIPD_EPARSE;
 			c = v.p[++i];
+		} else if (c == '"') {
+			return SIPD_EPARSE; /* a quote inside must be escaped */
 		}
 		if (n >= cap)
 			return SIPD_ENOSPC;

@@ -33,13 +33,20 @@ int sipd_msg_locate(const struct sipd_msg *msg, struct sipd_parse_error *err, co
 }
 
 static const char *const method_names[SIPD_METHOD__COUNT] = {
-	[SIPD_METHOD_OTHER] = "",           [SIPD_METHOD_INVITE] = "INVITE",
-	[SIPD_METHOD_ACK] = "ACK",          [SIPD_METHOD_BYE] = "BYE",
-	[SIPD_METHOD_CANCEL] = "CANCEL",    [SIPD_METHOD_OPTIONS] = "OPTIONS",
-	[SIPD_METHOD_REGISTER] = "REGISTER", [SIPD_METHOD_PRACK] = "PRACK",
-	[SIPD_METHOD_SUBSCRIBE] = "SUBSCRIBE", [SIPD_METHOD_NOTIFY] = "NOTIFY",
-	[SIPD_METHOD_PUBLISH] = "PUBLISH",  [SIPD_METHOD_INFO] = "INFO",
-	[SIPD_METHOD_REFER] = "REFER",      [SIPD_METHOD_MESSAGE] = "MESSAGE",
+	[SIPD_METHOD_OTHER] = "",
+	[SIPD_METHOD_INVITE] = "INVITE",
+	[SIPD_METHOD_ACK] = "ACK",
+	[SIPD_METHOD_BYE] = "BYE",
+	[SIPD_METHOD_CANCEL] = "CANCEL",
+	[SIPD_METHOD_OPTIONS] = "OPTIONS",
+	[SIPD_METHOD_REGISTER] = "REGISTER",
+	[SIPD_METHOD_PRACK] = "PRACK",
+	[SIPD_METHOD_SUBSCRIBE] = "SUBSCRIBE",
+	[SIPD_METHOD_NOTIFY] = "NOTIFY",
+	[SIPD_METHOD_PUBLISH] = "PUBLISH",
+	[SIPD_METHOD_INFO] = "INFO",
+	[SIPD_METHOD_REFER] = "REFER",
+	[SIPD_METHOD_MESSAGE] = "MESSAGE",
 	[SIPD_METHOD_UPDATE] = "UPDATE",
 };
 
@@ -191,21 +198,26 @@ static long parse_start_line(struct sipd_msg *msg, const char *buf, size_t len, 
 /* Parses the eager headers; each must appear once where the RFC says so. */
 static int parse_core_headers(struct sipd_msg *msg, struct sipd_parse_error *err)
 {
-	static const uint8_t single[] = {SIPD_HDR_FROM,    SIPD_HDR_TO,           SIPD_HDR_CALL_ID,
-	                                 SIPD_HDR_CSEQ,    SIPD_HDR_MAX_FORWARDS, SIPD_HDR_CONTENT_LENGTH};
-	static const uint8_t required[] = {SIPD_HDR_VIA, SIPD_HDR_FROM, SIPD_HDR_TO, SIPD_HDR_CALL_ID,
-	                                   SIPD_HDR_CSEQ};
+	static const uint8_t single[] = {SIPD_HDR_FROM,         SIPD_HDR_TO,
+	                                 SIPD_HDR_CALL_ID,      SIPD_HDR_CSEQ,
+	                                 SIPD_HDR_MAX_FORWARDS, SIPD_HDR_CONTENT_LENGTH};
+	static const uint8_t required[] = {SIPD_HDR_VIA, SIPD_HDR_FROM, SIPD_HDR_TO,
+	                                   SIPD_HDR_CALL_ID, SIPD_HDR_CSEQ};
+	/* Report the repeated header that comes first in the message. */
+	uint16_t dup = SIPD_HDR_NONE;
 	for (size_t i = 0; i < sizeof single; i++) {
 		uint16_t f = msg->first[single[i]];
-		if (f != SIPD_HDR_NONE && msg->hdrs[f].next != SIPD_HDR_NONE)
-			return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
-			                     "header that allows one value appears twice",
-			                     msg->hdrs[msg->hdrs[f].next].name.p);
+		if (f != SIPD_HDR_NONE && msg->hdrs[f].next < dup)
+			dup = msg->hdrs[f].next;
 	}
+	if (dup != SIPD_HDR_NONE)
+		return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+		                     "header that allows one value appears twice",
+		                     msg->hdrs[dup].name.p);
 	for (size_t i = 0; i < sizeof required; i++)
 		if (msg->first[required[i]] == SIPD_HDR_NONE)
 			return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
-			                     i == 0 ? "missing Via header"
+			                     i == 0   ? "missing Via header"
 			                     : i == 1 ? "missing From header"
 			                     : i == 2 ? "missing To header"
 			                     : i == 3 ? "missing Call-ID header"
@@ -214,15 +226,25 @@ static int parse_core_headers(struct sipd_msg *msg, struct sipd_parse_error *err
 
 	const struct sipd_hdr *h = &msg->hdrs[msg->first[SIPD_HDR_VIA]];
 	struct sipd_str v = h->value, first;
-	sipd_lex_list_next(&v, &first);
+	/* Via = ( "Via" / "v" ) HCOLON via-parm *(COMMA via-parm): not empty. */
+	if (!sipd_lex_list_next(&v, &first))
+		return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400, "empty Via header",
+		                     h->value.p);
 	if (sipd_via_parse(&msg->via, first, err))
 		return sipd_msg_locate(msg, err, first.p);
+	/* From and To: name-addr / addr-spec; "*" is Contact's alone (§20.20, §20.39). */
 	h = &msg->hdrs[msg->first[SIPD_HDR_FROM]];
 	if (sipd_nameaddr_parse(&msg->from, h->value, false, err))
 		return sipd_msg_locate(msg, err, h->value.p);
+	if (msg->from.star)
+		return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+		                     "'*' is only allowed in Contact", h->value.p);
 	h = &msg->hdrs[msg->first[SIPD_HDR_TO]];
 	if (sipd_nameaddr_parse(&msg->to, h->value, false, err))
 		return sipd_msg_locate(msg, err, h->value.p);
+	if (msg->to.star)
+		return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+		                     "'*' is only allowed in Contact", h->value.p);
 	h = &msg->hdrs[msg->first[SIPD_HDR_CALL_ID]];
 	if (sipd_callid_parse(&msg->call_id, h->value, err))
 		return sipd_msg_locate(msg, err, h->value.p);
@@ -272,16 +294,19 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 
 	bool stream = framing == SIPD_FRAME_STREAM;
 	if (framing == SIPD_FRAME_DATAGRAM && len > max_message)
-		return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 513, "message too large", buf + max_message);
+		return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 513, "message too large",
+		                     buf + max_message);
 	const char *end = buf + len, *next;
 	const char *eol = line_end(buf, end, &next);
 	if (!eol) {
 		if (stream && len < max_line)
 			return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete", end);
-		return FAIL(len > max_line ? "start line too long" : "start line not terminated", end);
+		return FAIL(len > max_line ? "start line too long" : "start line not terminated",
+		            end);
 	}
 	if ((size_t)(eol - buf) > max_line)
-		return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 414, "start line too long", buf + max_line);
+		return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 414, "start line too long",
+		                     buf + max_line);
 	long rc = parse_start_line(msg, buf, len, eol, err);
 	if (rc)
 		return rc;
@@ -299,34 +324,46 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 			if (p == end)
 				break;
 			eol = next = end;
+			if (eol[-1] == '\r') /* the CR of a CRLF cut short */
+				eol--;
 		}
 		if (!eol) {
 			if ((size_t)(end - p) > max_line)
-				return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400, "header line too long", p);
+				return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400,
+				                     "header line too long", p);
 			if (stream && (size_t)(end - buf) < max_message)
-				return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete", end);
+				return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete",
+				                     end);
 			return FAIL("headers not terminated by an empty line", end);
 		}
 		if (eol == p) { /* the empty line */
 			p = next;
 			break;
 		}
+		/* CR belongs to CRLF only (§7): "a\r\r\n" ends in a bare CR, which
+		 * trimming would otherwise hide. Bare CRs inside a value are found
+		 * by sipd_msg_check(). */
+		if (eol[-1] == '\r')
+			return FAIL("CR without LF", eol - 1);
 		if (*p == ' ' || *p == '\t') {
 			if (!cur)
 				return FAIL("folded line before the first header", p);
 			/* Extend the value over the fold; trailing LWS trimmed below. */
 			cur->value.len = (size_t)(eol - cur->value.p);
 			if (cur->value.len > max_line)
-				return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400, "header line too long", p);
+				return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400,
+				                     "header line too long", p);
 			p = next;
 			continue;
 		}
 		if (cur)
 			trim(&cur->value);
 		if ((size_t)(eol - p) > max_line)
-			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400, "header line too long", p);
+			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400,
+			                     "header line too long", p);
 		if (msg->nhdrs >= max_headers)
-			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400, "too many headers", p);
+			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 400, "too many headers",
+			                     p);
 
 		/* header-name HCOLON value; HCOLON = *( SP / HTAB ) ":" SWS */
 		struct sipd_str s = {p, (size_t)(eol - p)};
@@ -387,12 +424,15 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 			return sipd_msg_locate(msg, err, hdrs[cl].value.p);
 		msg->content_length = n;
 		if (n > max_message)
-			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 413, "body too large", hdrs[cl].value.p);
+			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 413, "body too large",
+			                     hdrs[cl].value.p);
 		if (n > avail) {
 			if (stream)
-				return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete", end);
+				return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete",
+				                     end);
 			return sipd_msg_fail(buf, len, err, SIPD_EPARSE, 400,
-			                     "Content-Length larger than the message", hdrs[cl].value.p);
+			                     "Content-Length larger than the message",
+			                     hdrs[cl].value.p);
 		}
 		avail = n;
 	} else if (stream) {

@@ -7,8 +7,8 @@
 int sipd_msg_frame(const char *buf, size_t len, const struct sipd_parse_limits *limits,
                    size_t *skip, size_t *msg_len, struct sipd_parse_error *err)
 {
-	uint32_t max_message = limits && limits->max_message ? limits->max_message
-	                                                     : SIPD_DEFAULT_MAX_MESSAGE;
+	uint32_t max_message =
+		limits && limits->max_message ? limits->max_message : SIPD_DEFAULT_MAX_MESSAGE;
 	/* Keep-alives: CRLF pairs (RFC 5626 §3.5.1) between messages, and any
 	 * stray CR or LF there, are not part of a message. */
 	size_t s = 0;
@@ -42,28 +42,38 @@ int sipd_msg_frame(const char *buf, size_t len, const struct sipd_parse_limits *
 	}
 	if (!head) {
 		if (len > max_message)
-			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 513, "headers too large", buf);
+			return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 513, "headers too large",
+			                     buf);
 		return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete", buf + len);
 	}
 
-	/* Content-Length (or l) at the start of a header line. */
+	/* Content-Length (or l) at the start of a header line (not of a fold). */
 	long cl = -1;
-	for (const char *p = buf; p < buf + head;) {
-		const char *lf = memchr(p, '\n', (size_t)(buf + head - p));
+	const char *hend = buf + head;
+	for (const char *p = buf; p < hend;) {
+		const char *lf = memchr(p, '\n', (size_t)(hend - p));
 		if (!lf)
 			break;
 		const char *colon = memchr(p, ':', (size_t)(lf - p));
-		if (colon && p != buf) {
+		if (colon && p != buf && *p != ' ' && *p != '\t') {
 			size_t n = (size_t)(colon - p);
 			while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 				n--;
 			if (sipd_hdr_lookup(p, n) == SIPD_HDR_CONTENT_LENGTH) {
+				/* The value runs over the lines that fold it (§7.3.1). */
+				while (lf + 1 < hend && (lf[1] == ' ' || lf[1] == '\t')) {
+					const char *more =
+						memchr(lf + 1, '\n', (size_t)(hend - lf - 1));
+					if (!more)
+						break;
+					lf = more;
+				}
 				struct sipd_str v = {colon + 1, (size_t)(lf - colon - 1)};
 				uint32_t u;
-				/* A value folded onto the next line is not supported here. */
 				if (cl >= 0 || sipd_uint_parse(&u, v, NULL))
 					return sipd_msg_fail(buf, len, err, SIPD_EPARSE, 400,
-					                     "bad or repeated Content-Length", colon + 1);
+					                     "bad or repeated Content-Length",
+					                     colon + 1);
 				cl = u;
 			}
 		}

@@ -36,13 +36,16 @@ enum sipd_hdr_kind {
 	HK_TIMESTAMP,
 	HK_VIA,
 	HK_WARNING,
+	HK_MIME_VERSION, /* 1*DIGIT "." 1*DIGIT */
 };
 
 struct sipd_hdr_info {
 	const char *name;
 	char compact; /* lower-case compact form, 0 if none */
 	bool list;
-	uint8_t kind; /* enum sipd_hdr_kind */
+	bool empty_ok; /* a list header whose value may be empty (non-list: always true,
+	                  the value's own grammar decides) */
+	uint8_t kind;  /* enum sipd_hdr_kind */
 };
 
 extern const struct sipd_hdr_info sipd_hdr_info[SIPD_HDR__COUNT];

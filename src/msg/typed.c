@@ -117,7 +117,8 @@ int sipd_via_parse(struct sipd_via *via, struct sipd_str v, struct sipd_parse_er
 			if (a.len > 2 && a.p[0] == '[' && a.p[a.len - 1] == ']')
 				a = (struct sipd_str){a.p + 1, a.len - 2};
 			if (!sipd_lex_ipv4(a.p, a.len) && !sipd_lex_ipv6(a.p, a.len))
-				return FAIL("Via received is not an IP address", val.p ? val.p : n.p);
+				return FAIL("Via received is not an IP address",
+				            val.p ? val.p : n.p);
 			via->received = val;
 		} else if (sipd_str_ieq(n, "maddr")) {
 			uint8_t t;
@@ -202,6 +203,12 @@ int sipd_nameaddr_parse(struct sipd_nameaddr *na, struct sipd_str v, bool strict
 		if (!gt)
 			return FAIL("missing '>'", v.p + v.len);
 		size_t n = (size_t)(gt - v.p);
+		/* LAQUOT = SWS "<" and RAQUOT = ">" SWS: no LWS inside (RFC 4475
+		 * §3.1.2.14 badaspec). */
+		if (n && lex_is((unsigned char)v.p[0], LEX_WS))
+			return FAIL("LWS inside <> before the URI", v.p);
+		if (n && lex_is((unsigned char)gt[-1], LEX_WS))
+			return FAIL("LWS inside <> after the URI", gt - 1);
 		if (sipd_uri_parse(&na->uri, v.p, n, err))
 			return rebase(err, base, v.p);
 		lex_advance(&v, n + 1);
@@ -233,13 +240,23 @@ int sipd_nameaddr_parse(struct sipd_nameaddr *na, struct sipd_str v, bool strict
 	return 0;
 }
 
+/* §10.2.1.1: values above 2**32-1 MAY be taken as 2**32-1, and malformed
+ * values SHOULD be taken as 3600. */
 int64_t sipd_contact_expires(const struct sipd_nameaddr *c)
 {
 	struct sipd_str v;
-	uint32_t n;
-	if (sipd_param_find(c->params, "expires", &v) || !sipd_lex_u32(&v, &n) || v.len)
+	if (sipd_param_find(c->params, "expires", &v))
 		return -1;
-	return n;
+	if (!v.len)
+		return 3600;
+	uint64_t n = 0;
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return 3600;
+		if (n <= UINT32_MAX)
+			n = n * 10 + (uint64_t)(v.p[i] - '0');
+	}
+	return n > UINT32_MAX ? (int64_t)UINT32_MAX : (int64_t)n;
 }
 
 /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths */
@@ -415,7 +432,8 @@ int sipd_session_expires_parse(struct sipd_session_expires *se, struct sipd_str 
 		return rc;
 	if (sipd_param_find(se->params, "refresher", &se->refresher) == 0 &&
 	    !sipd_str_ieq(se->refresher, "uac") && !sipd_str_ieq(se->refresher, "uas"))
-		return FAIL("refresher is neither uac nor uas", se->refresher.p ? se->refresher.p : v.p);
+		return FAIL("refresher is neither uac nor uas",
+		            se->refresher.p ? se->refresher.p : v.p);
 	if (!se->refresher.len)
 		se->refresher = SIPD_STR_NULL;
 	return 0;
@@ -550,12 +568,28 @@ int sipd_warning_parse(struct sipd_warning *w, struct sipd_str v, struct sipd_pa
 	while (n < v.len && v.p[n] != ' ')
 		n++;
 	w->agent = (struct sipd_str){v.p, n};
+	/* warn-agent = hostport / pseudonym; hostport = host [ ":" port ] */
 	uint8_t t;
 	struct sipd_str agent = w->agent, host = agent;
-	const char *colon = memchr(agent.p, ':', agent.len);
-	if (colon && agent.p[0] != '[')
+	const char *colon = NULL;
+	if (n && agent.p[0] == '[') {
+		const char *rb = memchr(agent.p, ']', n);
+		if (rb && rb + 1 < agent.p + n)
+			colon = rb + 1;
+	} else {
+		colon = memchr(agent.p, ':', n);
+	}
+	bool ok = false;
+	if (colon) {
 		host.len = (size_t)(colon - agent.p);
-	if (!n || (!sipd_lex_host(host, &t) && lex_take(&agent, LEX_TOKEN).len != n))
+		struct sipd_str port = {colon + 1, n - host.len - 1};
+		uint32_t pn;
+		ok = *colon == ':' && sipd_lex_host(host, &t) && sipd_lex_u32(&port, &pn) &&
+		     !port.len && pn > 0 && pn <= 65535;
+	} else {
+		ok = n && (sipd_lex_host(host, &t) || lex_take(&agent, LEX_TOKEN).len == n);
+	}
+	if (!ok)
 		return FAIL("malformed warn-agent", v.p);
 	lex_advance(&v, n);
 	if (!v.len || v.p[0] != ' ')

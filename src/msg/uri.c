@@ -25,8 +25,7 @@ static bool take_escaped(struct sipd_str *s, unsigned cls, struct sipd_str *out)
 	return true;
 }
 
-static int fail(struct sipd_parse_error *err, const char *what, const char *base,
-                const char *at)
+static int fail(struct sipd_parse_error *err, const char *what, const char *base, const char *at)
 {
 	return sipd_lex_fail(err, what, (struct sipd_str){base, 0}, at);
 }
