@@ -10,6 +10,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  parse [--json] [FILE|-]   parse one SIP message and print its structure\n"
+	      "  uas --listen SPEC ...     answer requests (udp:/tcp: listeners)\n"
 	      "\n"
 	      "Run 'sipdialog <command> --help' for a command's options.\n",
 	      f);
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "parse"))
 		return cmd_parse(argc - 1, argv + 1);
+	if (!strcmp(cmd, "uas"))
+		return cmd_uas(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

@@ -1,0 +1,72 @@
+/* sipdialog — the runtime: a stack driven by a libuv event loop, with UDP and
+ * TCP listeners and connections (RFC 3261 §18).
+ *
+ * The runtime owns the sockets, the clock and the one timer the stack needs;
+ * the application keeps the callbacks of the stack (request, cancel, ...). A
+ * program that has its own event loop uses the stack directly instead.
+ */
+#ifndef SIPDIALOG_RUNTIME_H
+#define SIPDIALOG_RUNTIME_H
+
+#include <sipdialog/stack.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct uv_loop_s;
+struct sipd_runtime;
+
+struct sipd_runtime_config {
+	size_t size; /* sizeof(struct sipd_runtime_config) */
+	/* The loop to run on; NULL: the runtime makes its own. */
+	struct uv_loop_s *loop;
+	/* Listeners: "udp:HOST:PORT", "tcp:HOST:PORT"; IPv6 hosts in brackets
+	 * ("udp:[::1]:5060"). Port 0 picks a free port (see sipd_runtime_local). */
+	const char *const *listen;
+	size_t nlisten;
+	/* Seconds a TCP connection may stay idle before it is closed; 0: 60. */
+	uint32_t tcp_idle_timeout;
+	/* Caps: TCP connections open at once (0: 4096). */
+	uint32_t max_connections;
+	/* The stack's configuration: everything but locals, nlocals, random and
+	 * the send callback, which the runtime provides. The callbacks struct is
+	 * the application's (its send member is ignored). */
+	struct sipd_stack_config stack;
+};
+
+/* Creates the runtime, opens the listeners and creates the stack. Returns 0 and
+ * *out, or a negative code with a message in errbuf (e.g. "udp:1.2.3.4:5060:
+ * address not available"). */
+int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runtime **out,
+                        char *errbuf, size_t errlen);
+/* Closes every socket and frees everything. Sends nothing. */
+void sipd_runtime_destroy(struct sipd_runtime *rt);
+/* Runs the loop until sipd_runtime_stop() (or until nothing is left). */
+int sipd_runtime_run(struct sipd_runtime *rt);
+void sipd_runtime_stop(struct sipd_runtime *rt);
+
+struct sipd_stack *sipd_runtime_stack(struct sipd_runtime *rt);
+struct uv_loop_s *sipd_runtime_loop(struct sipd_runtime *rt);
+/* The current time of the runtime's clock, in the stack's milliseconds. */
+uint64_t sipd_runtime_now(struct sipd_runtime *rt);
+/* The i-th listener's local address (with the port actually bound). */
+const struct sipd_local *sipd_runtime_local(struct sipd_runtime *rt, size_t i);
+/* After calling into the stack from outside a stack callback (e.g. from a
+ * timer of the application), re-arm the runtime's timer. */
+void sipd_runtime_kick(struct sipd_runtime *rt);
+
+/* Resolves a numeric host (no DNS yet) and picks the listener to send from:
+ * a flow for sipd_stack_request(). `transport` 0: UDP. Returns 0 or
+ * SIPD_EINVAL / SIPD_ENOTFOUND (no listener of that transport and family). */
+int sipd_runtime_flow(struct sipd_runtime *rt, const char *host, uint16_t port,
+                      uint8_t transport, struct sipd_flow *out);
+
+/* Parses a listener spec such as "tcp:[::1]:5060" into a local address. */
+int sipd_listen_spec_parse(const char *spec, struct sipd_local *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,670 @@
+/* POSIX and Linux interfaces (pthread types in uv.h, getrandom). */
+#define _GNU_SOURCE
+/* The libuv runtime: listeners, connections, the clock and the stack's timer.
+ * This is the only place of the library that does I/O. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <uv.h>
+
+#include <sipdialog/runtime.h>
+
+#define MAX_LISTEN 16
+#define READ_CAP 65536
+
+struct rt_listener {
+	struct sipd_runtime *rt;
+	uint16_t index;
+	struct sipd_local local;
+	union {
+		uv_udp_t udp;
+		uv_tcp_t tcp;
+	} h;
+	bool open;
+};
+
+/* A TCP connection, accepted or opened by us. */
+struct rt_conn {
+	struct rt_conn *next, *prev;
+	struct sipd_runtime *rt;
+	uint64_t id;
+	uint16_t local; /* listener index */
+	struct sipd_addr remote;
+	uv_tcp_t tcp;
+	uv_timer_t idle;
+	uv_connect_t connect;
+	bool connected, closing;
+	struct sipd_stream stream;
+	/* bytes waiting for the connection to open */
+	char *pending;
+	size_t pending_len;
+	int handles_open;
+};
+
+struct sipd_runtime {
+	uv_loop_t own_loop;
+	uv_loop_t *loop;
+	uv_timer_t timer;
+	struct sipd_stack *stack;
+	struct sipd_stack_callbacks app_cb; /* the application's, minus send */
+	struct sipd_stack_callbacks cb;     /* what the stack calls */
+	void *app_user;
+	struct rt_listener listeners[MAX_LISTEN];
+	struct sipd_local locals[MAX_LISTEN];
+	size_t nlisten;
+	struct rt_conn *conns;
+	uint32_t nconns, max_conns;
+	uint64_t next_conn_id;
+	uint32_t idle_ms;
+	struct sipd_parse_limits limits;
+	char rbuf[READ_CAP];
+	bool rbuf_busy;
+};
+
+static void rearm(struct sipd_runtime *rt);
+
+uint64_t sipd_runtime_now(struct sipd_runtime *rt)
+{
+	uv_update_time(rt->loop);
+	return uv_now(rt->loop);
+}
+
+/* ---------------------------------------------------------------- addresses */
+
+static void to_sockaddr(const struct sipd_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (a->family == 6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(a->port);
+		memcpy(&s6->sin6_addr, a->ip, 16);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(a->port);
+		memcpy(&s4->sin_addr, a->ip, 4);
+	}
+}
+
+static void from_sockaddr(const struct sockaddr *sa, struct sipd_addr *a)
+{
+	memset(a, 0, sizeof *a);
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		a->family = 6;
+		a->port = ntohs(s6->sin6_port);
+		memcpy(a->ip, &s6->sin6_addr, 16);
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+		a->family = 4;
+		a->port = ntohs(s4->sin_port);
+		memcpy(a->ip, &s4->sin_addr, 4);
+	}
+}
+
+int sipd_listen_spec_parse(const char *spec, struct sipd_local *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *colon = strchr(spec, ':');
+	if (!colon)
+		return SIPD_EINVAL;
+	size_t tl = (size_t)(colon - spec);
+	if (tl == 3 && !strncmp(spec, "udp", 3))
+		out->transport = SIPD_TP_UDP;
+	else if (tl == 3 && !strncmp(spec, "tcp", 3))
+		out->transport = SIPD_TP_TCP;
+	else
+		return SIPD_EINVAL;
+	const char *host = colon + 1;
+	const char *port = strrchr(host, ':');
+	if (!port || port == host)
+		return SIPD_EINVAL;
+	if (host[0] == '[' && port[-1] != ']')
+		return SIPD_EINVAL;
+	if (sipd_addr_parse(&out->addr, host, (size_t)(port - host)))
+		return SIPD_EINVAL;
+	char *end;
+	unsigned long p = strtoul(port + 1, &end, 10);
+	if (*end || p > 65535 || port[1] == 0)
+		return SIPD_EINVAL;
+	out->addr.port = (uint16_t)p;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- connections */
+
+static void conn_handle_closed(uv_handle_t *h)
+{
+	struct rt_conn *c = h->data;
+	if (--c->handles_open > 0)
+		return;
+	sipd_stream_free(&c->stream);
+	free(c->pending);
+	free(c);
+}
+
+static void conn_close(struct rt_conn *c, bool tell_stack)
+{
+	if (c->closing)
+		return;
+	struct sipd_runtime *rt = c->rt;
+	c->closing = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		rt->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	rt->nconns--;
+	uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
+	uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
+	if (tell_stack) {
+		sipd_stack_conn_lost(rt->stack, c->id, sipd_runtime_now(rt));
+		rearm(rt);
+	}
+}
+
+static void idle_fired(uv_timer_t *t)
+{
+	conn_close(t->data, true);
+}
+
+static void touch(struct rt_conn *c)
+{
+	uv_timer_start(&c->idle, idle_fired, c->rt->idle_ms, 0);
+}
+
+static struct rt_conn *conn_new(struct sipd_runtime *rt, uint16_t local)
+{
+	if (rt->nconns >= rt->max_conns)
+		return NULL;
+	struct rt_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->rt = rt;
+	c->id = ++rt->next_conn_id;
+	c->local = local;
+	sipd_stream_init(&c->stream, &rt->limits);
+	uv_tcp_init(rt->loop, &c->tcp);
+	uv_timer_init(rt->loop, &c->idle);
+	c->tcp.data = c;
+	c->idle.data = c;
+	c->handles_open = 2;
+	c->next = rt->conns;
+	if (rt->conns)
+		rt->conns->prev = c;
+	rt->conns = c;
+	rt->nconns++;
+	return c;
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	struct sipd_runtime *rt;
+	if (h->type == UV_UDP)
+		rt = ((struct rt_listener *)h->data)->rt;
+	else
+		rt = ((struct rt_conn *)h->data)->rt;
+	/* One shared read buffer: the loop reads one thing at a time. */
+	*buf = uv_buf_init(rt->rbuf, sizeof rt->rbuf);
+}
+
+static void conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	(void)buf;
+	struct rt_conn *c = s->data;
+	struct sipd_runtime *rt = c->rt;
+	if (n < 0) {
+		conn_close(c, true);
+		return;
+	}
+	if (n == 0)
+		return;
+	touch(c);
+	if (sipd_stream_push(&c->stream, rt->rbuf, (size_t)n)) {
+		conn_close(c, true); /* over the cap: §18.3 cannot resynchronise */
+		return;
+	}
+	uint64_t now = sipd_runtime_now(rt);
+	struct sipd_flow flow = {.transport = SIPD_TP_TCP, .local = c->local, .conn = c->id,
+	                         .remote = c->remote};
+	for (int guard = 0; guard < 1000; guard++) {
+		const char *m;
+		size_t len;
+		struct sipd_parse_error err;
+		int rc = sipd_stream_next(&c->stream, &m, &len, &err);
+		if (rc == SIPD_EAGAIN)
+			break;
+		if (rc) {
+			conn_close(c, true);
+			return;
+		}
+		sipd_stack_recv(rt->stack, &flow, m, len, now);
+		if (c->closing)
+			return;
+	}
+	rearm(rt);
+}
+
+struct write_req {
+	uv_write_t req;
+	char data[];
+};
+
+static void write_done(uv_write_t *w, int status)
+{
+	struct rt_conn *c = w->handle->data;
+	free(w);
+	if (status < 0 && status != UV_ECANCELED && !c->closing)
+		conn_close(c, true);
+}
+
+static int conn_write(struct rt_conn *c, const char *data, size_t len)
+{
+	struct write_req *w = malloc(sizeof *w + len);
+	if (!w)
+		return SIPD_ENOMEM;
+	memcpy(w->data, data, len);
+	uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done)) {
+		free(w);
+		return SIPD_EINVAL;
+	}
+	touch(c);
+	return 0;
+}
+
+static void connected(uv_connect_t *req, int status)
+{
+	struct rt_conn *c = req->data;
+	if (c->closing)
+		return;
+	if (status < 0) {
+		conn_close(c, true);
+		return;
+	}
+	c->connected = true;
+	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, conn_read);
+	if (c->pending_len)
+		conn_write(c, c->pending, c->pending_len);
+	free(c->pending);
+	c->pending = NULL;
+	c->pending_len = 0;
+}
+
+static struct rt_conn *conn_find(struct sipd_runtime *rt, uint64_t id, const struct sipd_addr *to)
+{
+	for (struct rt_conn *c = rt->conns; c; c = c->next)
+		if ((id && c->id == id) || (!id && sipd_addr_equal(&c->remote, to)))
+			return c;
+	return NULL;
+}
+
+static int send_tcp(struct sipd_runtime *rt, const struct sipd_flow *flow, const char *data,
+                    size_t len)
+{
+	/* §18.2.2 and §18.1: the flow's connection if it still exists, else one
+	 * to the same address, else a new one. */
+	struct rt_conn *c = flow->conn ? conn_find(rt, flow->conn, NULL) : NULL;
+	if (!c)
+		c = conn_find(rt, 0, &flow->remote);
+	if (c && !c->closing) {
+		if (c->connected)
+			return conn_write(c, data, len);
+		char *np = realloc(c->pending, c->pending_len + len);
+		if (!np)
+			return SIPD_ENOMEM;
+		memcpy(np + c->pending_len, data, len);
+		c->pending = np;
+		c->pending_len += len;
+		return 0;
+	}
+	c = conn_new(rt, flow->local);
+	if (!c)
+		return SIPD_ELIMIT;
+	c->remote = flow->remote;
+	c->pending = malloc(len);
+	if (!c->pending) {
+		conn_close(c, false);
+		return SIPD_ENOMEM;
+	}
+	memcpy(c->pending, data, len);
+	c->pending_len = len;
+	struct sockaddr_storage ss;
+	to_sockaddr(&flow->remote, &ss);
+	c->connect.data = c;
+	if (uv_tcp_connect(&c->connect, &c->tcp, (struct sockaddr *)&ss, connected)) {
+		conn_close(c, false);
+		return SIPD_EINVAL;
+	}
+	touch(c);
+	return 0;
+}
+
+static void accepted(uv_stream_t *server, int status)
+{
+	struct rt_listener *l = server->data;
+	struct sipd_runtime *rt = l->rt;
+	if (status < 0)
+		return;
+	struct rt_conn *c = conn_new(rt, l->index);
+	if (!c) {
+		/* Over the cap: take the connection and close it at once. */
+		uv_tcp_t *tmp = malloc(sizeof *tmp);
+		if (!tmp)
+			return;
+		uv_tcp_init(rt->loop, tmp);
+		if (uv_accept(server, (uv_stream_t *)tmp) == 0)
+			uv_close((uv_handle_t *)tmp, (uv_close_cb)free);
+		else
+			uv_close((uv_handle_t *)tmp, (uv_close_cb)free);
+		return;
+	}
+	if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
+		conn_close(c, false);
+		return;
+	}
+	struct sockaddr_storage ss;
+	int sl = sizeof ss;
+	uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl);
+	from_sockaddr((struct sockaddr *)&ss, &c->remote);
+	c->connected = true;
+	uv_tcp_nodelay(&c->tcp, 1);
+	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, conn_read);
+	touch(c);
+}
+
+/* ---------------------------------------------------------------- UDP */
+
+static void udp_read(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
+                     unsigned flags)
+{
+	(void)buf;
+	struct rt_listener *l = h->data;
+	struct sipd_runtime *rt = l->rt;
+	if (n <= 0 || !from || (flags & UV_UDP_PARTIAL))
+		return;
+	struct sipd_flow flow = {.transport = SIPD_TP_UDP, .local = l->index};
+	from_sockaddr(from, &flow.remote);
+	sipd_stack_recv(rt->stack, &flow, rt->rbuf, (size_t)n, sipd_runtime_now(rt));
+	rearm(rt);
+}
+
+static int send_udp(struct sipd_runtime *rt, const struct sipd_flow *flow, const char *data,
+                    size_t len)
+{
+	if (flow->local >= rt->nlisten || rt->listeners[flow->local].local.transport != SIPD_TP_UDP)
+		return SIPD_EINVAL;
+	struct sockaddr_storage ss;
+	to_sockaddr(&flow->remote, &ss);
+	uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+	/* A datagram socket rarely blocks; when it would, the packet is lost as
+	 * on the network, and the transaction's retransmission covers it. */
+	int rc = uv_udp_try_send(&rt->listeners[flow->local].h.udp, &b, 1, (struct sockaddr *)&ss);
+	return rc >= 0 || rc == UV_EAGAIN ? 0 : SIPD_EINVAL;
+}
+
+/* ---------------------------------------------------------------- the stack's side */
+
+static int rt_send(void *user, const struct sipd_flow *flow, const char *data, size_t len)
+{
+	struct sipd_runtime *rt = user;
+	if (flow->transport == SIPD_TP_UDP)
+		return send_udp(rt, flow, data, len);
+	if (flow->transport == SIPD_TP_TCP)
+		return send_tcp(rt, flow, data, len);
+	return SIPD_EINVAL;
+}
+
+static void rt_random(void *user, void *buf, size_t len)
+{
+	(void)user;
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n <= 0)
+			abort(); /* no randomness: tags and branches would be guessable */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* The application's callbacks, with the runtime's user pointer swapped. */
+static int fw_request(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
+                      const struct sipd_flow *from)
+{
+	struct sipd_runtime *rt = user;
+	return rt->app_cb.request ? rt->app_cb.request(rt->app_user, tx, req, from) : -1;
+}
+
+static void fw_cancel(void *user, struct sipd_txn *inv, const struct sipd_msg *cancel)
+{
+	struct sipd_runtime *rt = user;
+	if (rt->app_cb.cancel)
+		rt->app_cb.cancel(rt->app_user, inv, cancel);
+}
+
+static void fw_stray(void *user, const struct sipd_msg *resp, const struct sipd_flow *from)
+{
+	struct sipd_runtime *rt = user;
+	if (rt->app_cb.stray_2xx)
+		rt->app_cb.stray_2xx(rt->app_user, resp, from);
+}
+
+static void fw_done(void *user, struct sipd_txn *tx, bool timeout)
+{
+	struct sipd_runtime *rt = user;
+	if (rt->app_cb.server_done)
+		rt->app_cb.server_done(rt->app_user, tx, timeout);
+}
+
+static void fw_log(void *user, int level, const char *event, const char *detail)
+{
+	struct sipd_runtime *rt = user;
+	if (rt->app_cb.log)
+		rt->app_cb.log(rt->app_user, level, event, detail);
+}
+
+static void timer_fired(uv_timer_t *t)
+{
+	struct sipd_runtime *rt = t->data;
+	sipd_stack_advance(rt->stack, sipd_runtime_now(rt));
+	rearm(rt);
+}
+
+static void rearm(struct sipd_runtime *rt)
+{
+	uint64_t next = sipd_stack_next_deadline(rt->stack);
+	if (next == UINT64_MAX) {
+		uv_timer_stop(&rt->timer);
+		return;
+	}
+	uint64_t now = uv_now(rt->loop);
+	uv_timer_start(&rt->timer, timer_fired, next > now ? next - now : 0, 0);
+}
+
+void sipd_runtime_kick(struct sipd_runtime *rt)
+{
+	rearm(rt);
+}
+
+/* ---------------------------------------------------------------- life */
+
+static int fail(char *errbuf, size_t errlen, const char *spec, const char *why, int code)
+{
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "%s: %s", spec, why);
+	return code;
+}
+
+static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, char *errbuf,
+                         size_t errlen)
+{
+	struct rt_listener *l = &rt->listeners[i];
+	l->rt = rt;
+	l->index = (uint16_t)i;
+	if (sipd_listen_spec_parse(spec, &l->local))
+		return fail(errbuf, errlen, spec, "expected udp:HOST:PORT or tcp:HOST:PORT", SIPD_EINVAL);
+	struct sockaddr_storage ss;
+	to_sockaddr(&l->local.addr, &ss);
+	int rc;
+	if (l->local.transport == SIPD_TP_UDP) {
+		uv_udp_init(rt->loop, &l->h.udp);
+		l->h.udp.data = l;
+		l->open = true;
+		rc = uv_udp_bind(&l->h.udp, (struct sockaddr *)&ss, 0);
+		if (!rc)
+			rc = uv_udp_recv_start(&l->h.udp, alloc_cb, udp_read);
+	} else {
+		uv_tcp_init(rt->loop, &l->h.tcp);
+		l->h.tcp.data = l;
+		l->open = true;
+		rc = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&ss, 0);
+		if (!rc)
+			rc = uv_listen((uv_stream_t *)&l->h.tcp, 128, accepted);
+	}
+	if (rc)
+		return fail(errbuf, errlen, spec, uv_strerror(rc), SIPD_EINVAL);
+	/* the port actually bound, when 0 was asked */
+	int sl = sizeof ss;
+	if (l->local.transport == SIPD_TP_UDP)
+		uv_udp_getsockname(&l->h.udp, (struct sockaddr *)&ss, &sl);
+	else
+		uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&ss, &sl);
+	from_sockaddr((struct sockaddr *)&ss, &l->local.addr);
+	rt->locals[i] = l->local;
+	return 0;
+}
+
+int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runtime **out,
+                        char *errbuf, size_t errlen)
+{
+	*out = NULL;
+	if (!cfg || cfg->size < sizeof *cfg || !cfg->nlisten || cfg->nlisten > MAX_LISTEN)
+		return fail(errbuf, errlen, "runtime", "between 1 and 16 listeners needed", SIPD_EINVAL);
+	struct sipd_runtime *rt = calloc(1, sizeof *rt);
+	if (!rt)
+		return SIPD_ENOMEM;
+	if (cfg->loop) {
+		rt->loop = cfg->loop;
+	} else {
+		uv_loop_init(&rt->own_loop);
+		rt->loop = &rt->own_loop;
+	}
+	rt->idle_ms = (cfg->tcp_idle_timeout ? cfg->tcp_idle_timeout : 60) * 1000u;
+	rt->max_conns = cfg->max_connections ? cfg->max_connections : 4096;
+	rt->limits = cfg->stack.limits;
+	uv_timer_init(rt->loop, &rt->timer);
+	rt->timer.data = rt;
+	int rc = 0;
+	for (size_t i = 0; i < cfg->nlisten && !rc; i++, rt->nlisten++)
+		rc = open_listener(rt, i, cfg->listen[i], errbuf, errlen);
+	if (rc) {
+		sipd_runtime_destroy(rt);
+		return rc;
+	}
+	if (cfg->stack.cb)
+		memcpy(&rt->app_cb, cfg->stack.cb,
+		       cfg->stack.cb->size < sizeof rt->app_cb ? cfg->stack.cb->size : sizeof rt->app_cb);
+	rt->app_user = cfg->stack.user;
+	rt->cb = (struct sipd_stack_callbacks){
+		.size = sizeof rt->cb,
+		.send = rt_send,
+		.request = fw_request,
+		.cancel = fw_cancel,
+		.stray_2xx = fw_stray,
+		.server_done = fw_done,
+		.log = fw_log,
+	};
+	struct sipd_stack_config sc = cfg->stack;
+	sc.size = sizeof sc;
+	sc.locals = rt->locals;
+	sc.nlocals = rt->nlisten;
+	sc.random = rt_random;
+	sc.cb = &rt->cb;
+	sc.user = rt;
+	rt->stack = sipd_stack_create(&sc);
+	if (!rt->stack) {
+		sipd_runtime_destroy(rt);
+		return fail(errbuf, errlen, "stack", "bad configuration or out of memory", SIPD_EINVAL);
+	}
+	*out = rt;
+	return 0;
+}
+
+static void walk_close(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+void sipd_runtime_destroy(struct sipd_runtime *rt)
+{
+	if (!rt)
+		return;
+	while (rt->conns)
+		conn_close(rt->conns, false);
+	for (size_t i = 0; i < rt->nlisten + 1 && i < MAX_LISTEN; i++)
+		if (rt->listeners[i].open && !uv_is_closing((uv_handle_t *)&rt->listeners[i].h))
+			uv_close((uv_handle_t *)&rt->listeners[i].h, NULL);
+	if (!uv_is_closing((uv_handle_t *)&rt->timer))
+		uv_close((uv_handle_t *)&rt->timer, NULL);
+	/* Let the closes finish (bounded: closing handles complete in one turn). */
+	for (int i = 0; i < 4; i++)
+		uv_run(rt->loop, UV_RUN_NOWAIT);
+	sipd_stack_destroy(rt->stack);
+	if (rt->loop == &rt->own_loop) {
+		uv_walk(rt->loop, walk_close, NULL);
+		uv_run(rt->loop, UV_RUN_DEFAULT);
+		uv_loop_close(rt->loop);
+	}
+	free(rt);
+}
+
+int sipd_runtime_run(struct sipd_runtime *rt)
+{
+	rearm(rt);
+	return uv_run(rt->loop, UV_RUN_DEFAULT);
+}
+
+void sipd_runtime_stop(struct sipd_runtime *rt)
+{
+	uv_stop(rt->loop);
+}
+
+struct sipd_stack *sipd_runtime_stack(struct sipd_runtime *rt)
+{
+	return rt->stack;
+}
+
+struct uv_loop_s *sipd_runtime_loop(struct sipd_runtime *rt)
+{
+	return rt->loop;
+}
+
+const struct sipd_local *sipd_runtime_local(struct sipd_runtime *rt, size_t i)
+{
+	return i < rt->nlisten ? &rt->locals[i] : NULL;
+}
+
+int sipd_runtime_flow(struct sipd_runtime *rt, const char *host, uint16_t port, uint8_t transport,
+                      struct sipd_flow *out)
+{
+	memset(out, 0, sizeof *out);
+	if (sipd_addr_parse(&out->remote, host, strlen(host)))
+		return SIPD_EINVAL;
+	out->remote.port = port ? port : 5060;
+	out->transport = transport ? transport : SIPD_TP_UDP;
+	for (size_t i = 0; i < rt->nlisten; i++) {
+		if (rt->locals[i].transport == out->transport &&
+		    rt->locals[i].addr.family == out->remote.family) {
+			out->local = (uint16_t)i;
+			return 0;
+		}
+	}
+	return SIPD_ENOTFOUND;
+}
