@@ -108,10 +108,9 @@ static int cb_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
 
 static void cb_cancel(void *user, struct sipd_txn *inv, const struct sipd_msg *cancel)
 {
-	(void)cancel;
 	struct sim_node *n = user;
 	if (n->app.cancel)
-		n->app.cancel(n->sim, n->index, inv);
+		n->app.cancel(n->sim, n->index, inv, cancel);
 }
 
 static void cb_server_done(void *user, struct sipd_txn *tx, bool timeout)

@@ -31,7 +31,7 @@ struct sim_sent {
 /* What a node's application does: a test fills these (all optional). */
 struct sim_app {
 	int (*request)(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *req);
-	void (*cancel)(struct sim *sim, int node, struct sipd_txn *invite);
+	void (*cancel)(struct sim *sim, int node, struct sipd_txn *invite, const struct sipd_msg *cancel);
 	void (*server_done)(struct sim *sim, int node, struct sipd_txn *tx, bool timeout);
 	void (*stray_2xx)(struct sim *sim, int node, const struct sipd_msg *resp);
 };

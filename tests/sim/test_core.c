@@ -58,9 +58,10 @@ static int take_invite(struct sim *sim, int node, struct sipd_txn *tx, const str
 	return 0;
 }
 
-static void on_cancel(struct sim *sim, int node, struct sipd_txn *inv)
+static void on_cancel(struct sim *sim, int node, struct sipd_txn *inv, const struct sipd_msg *c)
 {
 	(void)node;
+	(void)c;
 	app_log.cancels++;
 	/* §9.2: the application ends the INVITE with 487 */
 	struct sipd_response r = {.size = sizeof r, .code = 487, .to_tag = {"x1", 2}};

@@ -421,6 +421,66 @@ static void rfc3261_17_loss_duplication_reordering(void **state)
 	sim_free(&sim);
 }
 
+/* ---- §9.1: CANCEL waits for a provisional response; then it is its own
+ * transaction with the INVITE's branch, and the INVITE ends with 487. */
+static int cancels_seen;
+static void cancel_on_cancel(struct sim *sim, int node, struct sipd_txn *inv,
+                             const struct sipd_msg *c)
+{
+	(void)node;
+	/* §9.1: same Request-URI, Call-ID, From, To, CSeq number and Route as the
+	 * INVITE, the INVITE's branch, CSeq method CANCEL; and our Reason */
+	const struct sipd_msg *i = sipd_txn_request(inv);
+	assert_true(c->ruri.raw.len == i->ruri.raw.len &&
+	            !memcmp(c->ruri.raw.p, i->ruri.raw.p, i->ruri.raw.len));
+	assert_true(c->via.branch.len == i->via.branch.len &&
+	            !memcmp(c->via.branch.p, i->via.branch.p, i->via.branch.len));
+	assert_int_equal(c->cseq.seq, i->cseq.seq);
+	assert_int_equal(c->cseq.method, SIPD_METHOD_CANCEL);
+	assert_true(c->call_id.len == i->call_id.len &&
+	            !memcmp(c->call_id.p, i->call_id.p, i->call_id.len));
+	assert_non_null(sipd_msg_find(c, SIPD_HDR_ROUTE));
+	const struct sipd_hdr *reason = sipd_msg_find(c, SIPD_HDR_REASON);
+	assert_non_null(reason);
+	struct sipd_reason rs;
+	assert_int_equal(sipd_reason_parse(&rs, reason->value, NULL), 0);
+	assert_int_equal(rs.cause, 200);
+	cancels_seen++;
+	struct sipd_response r = {.size = sizeof r, .code = 487, .to_tag = {"tc", 2}};
+	assert_int_equal(sipd_txn_respond(inv, &r, sim->now), 0);
+}
+
+static void rfc3261_9_1_cancel_waits_for_provisional(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 9);
+	struct sim_app sapp = {.request = hold_invite, .cancel = cancel_on_cancel};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &sapp, NULL);
+	sim.links[0][1].delay_ms = 50;
+	sim.links[1][0].delay_ms = 50;
+	held = NULL;
+	cancels_seen = 0;
+	struct client_log c = {.sim = &sim};
+	struct sipd_txn *tx;
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, "Route: <sip:p1;lr>\r\n");
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, &tx), 0);
+	uint64_t t0 = sim.now;
+	/* asked at once: nothing may go out before the 100 arrives (at 100 ms) */
+	assert_int_equal(sipd_txn_cancel(tx, "SIP;cause=200;text=\"Call completed elsewhere\"", sim.now), 0);
+	sim_run(&sim, t0 + 99);
+	assert_int_equal(sim_count(&sim, 0, "CANCEL"), 0);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(sim_count(&sim, 0, "CANCEL"), 1);
+	assert_int_equal(sim_time_of(&sim, 0, "CANCEL", 0) - t0, 100);
+	assert_int_equal(c.last_code, 487);
+	assert_int_equal(sim_count(&sim, 0, "ACK"), 1); /* the 487 is ACKed */
+	assert_int_equal(cancels_seen, 1);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +492,7 @@ int main(void)
 		cmocka_unit_test(rfc6026_accepted_timers_l_and_m),
 		cmocka_unit_test(rfc3261_17_reliable_no_retransmissions),
 		cmocka_unit_test(rfc3261_17_loss_duplication_reordering),
+		cmocka_unit_test(rfc3261_9_1_cancel_waits_for_provisional),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
