@@ -56,7 +56,6 @@ int corpus_load(struct corpus *c, const char *dir);
 void corpus_free(struct corpus *c);
 
 /* Writes "fmt" into why[0..cap) and returns -1: the verify functions' failure. */
-int bench_fail(char *why, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int bench_fail(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

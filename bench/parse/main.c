@@ -33,8 +33,8 @@
 struct options {
 	const char *corpus;
 	const char *tsv;
-	const char *only;  /* --parser */
-	long iterations;   /* > 0: the callgrind form */
+	const char *only; /* --parser */
+	long iterations;  /* > 0: the callgrind form */
 	int runs;
 	double seconds;
 	double msg_seconds;
@@ -127,8 +127,8 @@ static double number_arg(const char *s, double lo, double hi)
 
 static void parse_args(struct options *o, int argc, char **argv)
 {
-	*o = (struct options){.corpus = BENCH_CORPUS_DIR, .runs = 7, .seconds = 1.0,
-	                      .msg_seconds = 0.02};
+	*o = (struct options){
+		.corpus = BENCH_CORPUS_DIR, .runs = 7, .seconds = 1.0, .msg_seconds = 0.02};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -304,9 +304,9 @@ static void time_everything(struct bench *b, const struct options *o)
 			for (int k = 0; k < np; k++) {
 				int q = (r + k) % np;
 
-				b->msg_ns[q][i][r] = time_msg(b->parsers[q],
-				                              &b->corpus.msgs[b->active[i]],
-				                              o->msg_seconds);
+				b->msg_ns[q][i][r] =
+					time_msg(b->parsers[q], &b->corpus.msgs[b->active[i]],
+				                 o->msg_seconds);
 			}
 }
 
@@ -369,8 +369,9 @@ static void write_tsv_runs(const struct bench *b, const struct options *o)
 		for (int r = 0; r < o->runs; r++) {
 			const struct sample *s = &b->runs[q][r];
 
-			fprintf(b->tsv, "run\t%s\t%d\t%llu\t%llu\t%.6f\n", b->parsers[q]->name, r + 1,
-			        (unsigned long long)s->msgs, (unsigned long long)s->bytes, s->secs);
+			fprintf(b->tsv, "run\t%s\t%d\t%llu\t%llu\t%.6f\n", b->parsers[q]->name,
+			        r + 1, (unsigned long long)s->msgs, (unsigned long long)s->bytes,
+			        s->secs);
 		}
 }
 

@@ -50,7 +50,8 @@ static int osip_verify(const char *buf, size_t len, char *why, size_t cap)
 	int rc;
 
 	for (size_t i = 0; i + 4 <= len && !end; i++)
-		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n')
+		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' &&
+		    buf[i + 3] == '\n')
 			end = buf + i + 4;
 	if (osip_message_init(&m) != 0)
 		return bench_fail(why, cap, "osip_message_init failed");

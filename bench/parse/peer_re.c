@@ -65,8 +65,9 @@ static int re_inspect(const struct sip_msg *msg, size_t len, char *why, size_t c
 	if (!pl_isset(&msg->from.auri) || !pl_isset(&msg->to.auri))
 		return bench_fail(why, cap, "From or To not decoded");
 	if (pl_u32(&msg->clen) != body)
-		return bench_fail(why, cap, "headers end %zu bytes before the end, Content-Length %u",
-		                  body, pl_u32(&msg->clen));
+		return bench_fail(why, cap,
+		                  "headers end %zu bytes before the end, Content-Length %u", body,
+		                  pl_u32(&msg->clen));
 	if (list_count(&msg->hdrl) < 5 || len == 0)
 		return bench_fail(why, cap, "too few headers kept");
 	return 0;
