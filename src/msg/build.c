@@ -111,6 +111,8 @@ static void put_value(struct sipd_buf *b, struct sipd_str v)
 static void put_header(struct sipd_buf *b, const struct sipd_hdr *h)
 {
 	const char *name = sipd_hdr_name((enum sipd_hdr_id)h->id);
+	if (!name && h->name.len == 1) /* a compact form of an extension (§7.3.3) */
+		name = sipd_hdr_other_compact(h->name.p[0]);
 	if (name)
 		sipd_buf_puts(b, name);
 	else

@@ -86,6 +86,16 @@ HEADERS = [
     ("WWW_AUTHENTICATE", "WWW-Authenticate", None, False, "AUTH"),
 ]
 
+# Compact forms of headers the library does not parse (they stay SIPD_HDR_OTHER):
+# the printer expands them and sipd_msg_find_name() matches either form.
+OTHER_COMPACT = [
+    ("a", "Accept-Contact"),       # RFC 3841
+    ("d", "Request-Disposition"),  # RFC 3841
+    ("j", "Reject-Contact"),       # RFC 3841
+    ("n", "Identity-Info"),        # RFC 4474
+    ("y", "Identity"),             # RFC 8224
+]
+
 # List headers whose grammar allows an empty value: "HCOLON [ elem *(COMMA elem) ]"
 # (RFC 3261 §20.1 Accept, §20.2 Accept-Encoding, §20.3 Accept-Language, §20.5 Allow,
 # §20.37 Supported). Every other list header needs at least one element.
@@ -164,6 +174,15 @@ def main():
 			return SIPD_HDR_OTHER;
 	return id;
 }""")
+    out.append("")
+    out.append("const char *sipd_hdr_other_compact(char c)")
+    out.append("{")
+    out.append("\tswitch (lex_lower(c)) {")
+    for c, name in OTHER_COMPACT:
+        out.append("\tcase '%s': return \"%s\";" % (c, name))
+    out.append("\t}")
+    out.append("\treturn NULL;")
+    out.append("}")
     with open("src/msg/tables.c", "w") as f:
         f.write("\n".join(out) + "\n")
 

@@ -167,8 +167,12 @@ bool sipd_lex_host(struct sipd_str h, uint8_t *type)
 	for (size_t i = 0; i <= h.len; i++) {
 		if (i == h.len || h.p[i] == '.') {
 			size_t n = i - start;
-			if (n == 0)
-				return i == h.len && i > 0; /* one trailing dot */
+			if (n == 0) {
+				/* only a single trailing dot ("example.com.") */
+				if (i != h.len || i == 0)
+					return false;
+				break;
+			}
 			if (h.p[start] == '-' || h.p[i - 1] == '-')
 				return false;
 			start = i + 1;
@@ -212,6 +216,10 @@ bool sipd_lex_ipv6(const char *p, size_t len)
 		i = 2;
 		if (i == len)
 			return true;
+		/* ":::" then an IPv4 address: the same tolerance as below */
+		if (p[i] == ':' && i + 1 < len && !memchr(p + i + 1, ':', len - i - 1) &&
+		    memchr(p + i + 1, '.', len - i - 1))
+			i++;
 	} else if (len && p[0] == ':') {
 		return false;
 	}

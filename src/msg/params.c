@@ -93,7 +93,8 @@ int sipd_unquote(struct sipd_str v, char *out, size_t cap)
 	if (!v.len || v.p[0] != '"') {
 		if (v.len > cap)
 			return SIPD_ENOSPC;
-		memcpy(out, v.p, v.len);
+		if (v.len)
+			memcpy(out, v.p, v.len);
 		return (int)v.len;
 	}
 	if (v.len < 2 || v.p[v.len - 1] != '"')

@@ -144,7 +144,7 @@ static long parse_start_line(struct sipd_msg *msg, const char *buf, size_t len, 
 		 * before an empty one. Control characters are refused. */
 		const char *r = eol - c > 3 ? c + 4 : eol;
 		for (const char *q = r; q < eol; q++)
-			if ((unsigned char)*q < 0x20 && *q != '\t')
+			if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f)
 				return FAIL("control character in reason phrase", q);
 		msg->reason = (struct sipd_str){r, (size_t)(eol - r)};
 		msg->is_request = false;
@@ -313,7 +313,7 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 
 	/* Header fields, up to the empty line. A line that starts with SP or HTAB
 	 * continues the previous field (folding, §7.3.1). */
-	const char *p = next;
+	const char *p = next, *blank = NULL;
 	struct sipd_hdr *cur = NULL;
 	uint16_t last[SIPD_HDR__COUNT];
 	for (;;) {
@@ -337,6 +337,7 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 			return FAIL("headers not terminated by an empty line", end);
 		}
 		if (eol == p) { /* the empty line */
+			blank = p;
 			p = next;
 			break;
 		}
@@ -436,7 +437,7 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 		}
 		avail = n;
 	} else if (stream) {
-		return FAIL("missing Content-Length on a stream", p);
+		return FAIL("missing Content-Length on a stream", blank ? blank : p);
 	}
 	msg->body = (struct sipd_str){p, avail};
 	msg->len = head + avail;
@@ -461,10 +462,18 @@ const struct sipd_hdr *sipd_msg_find_name(const struct sipd_msg *msg, const char
 	enum sipd_hdr_id id = sipd_hdr_lookup(name, n);
 	if (id != SIPD_HDR_OTHER)
 		return sipd_msg_find(msg, id);
+	/* Compact forms of extensions the library has no id for match their
+	 * full name, in either direction. */
+	const char *full = n == 1 ? sipd_hdr_other_compact(name[0]) : name;
+	if (!full)
+		full = name;
 	for (const struct sipd_hdr *h = sipd_msg_find(msg, SIPD_HDR_OTHER); h;
-	     h = sipd_msg_find_next(msg, h))
-		if (sipd_str_ieq(h->name, name))
+	     h = sipd_msg_find_next(msg, h)) {
+		const char *hn = h->name.len == 1 ? sipd_hdr_other_compact(h->name.p[0]) : NULL;
+		if (hn ? sipd_str_ieq((struct sipd_str){full, strlen(full)}, hn)
+		       : sipd_str_ieq(h->name, full) || sipd_str_ieq(h->name, name))
 			return h;
+	}
 	return NULL;
 }
 

@@ -260,3 +260,15 @@ enum sipd_hdr_id sipd_hdr_lookup(const char *name, size_t len)
 			return SIPD_HDR_OTHER;
 	return id;
 }
+
+const char *sipd_hdr_other_compact(char c)
+{
+	switch (lex_lower(c)) {
+	case 'a': return "Accept-Contact";
+	case 'd': return "Request-Disposition";
+	case 'j': return "Reject-Contact";
+	case 'n': return "Identity-Info";
+	case 'y': return "Identity";
+	}
+	return NULL;
+}

@@ -50,4 +50,8 @@ struct sipd_hdr_info {
 
 extern const struct sipd_hdr_info sipd_hdr_info[SIPD_HDR__COUNT];
 
+/* The full name of a compact form the library has no id for ('a' is
+ * "Accept-Contact"), or NULL. */
+const char *sipd_hdr_other_compact(char c);
+
 #endif

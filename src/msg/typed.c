@@ -4,11 +4,11 @@
 
 #define FAIL(what, at) sipd_lex_fail(err, what, base, at)
 
-/* Checks that nothing but LWS is left. */
-static bool at_end(struct sipd_str s)
+/* Checks that nothing but LWS is left; if something is, *s points at it. */
+static bool at_end(struct sipd_str *s)
 {
-	lex_skip_ws(&s);
-	return s.len == 0;
+	lex_skip_ws(s);
+	return s->len == 0;
 }
 
 /* The header parameters that start at s (";..."): validated, then kept. */
@@ -39,7 +39,7 @@ int sipd_token_parse(struct sipd_str *out, struct sipd_str v, struct sipd_parse_
 	*out = lex_take(&v, LEX_TOKEN);
 	if (!out->len)
 		return FAIL("expected a token", v.p);
-	if (!at_end(v))
+	if (!at_end(&v))
 		return FAIL("unexpected text after a token", v.p);
 	return 0;
 }
@@ -52,7 +52,7 @@ int sipd_uint_parse(uint32_t *out, struct sipd_str v, struct sipd_parse_error *e
 		return FAIL("expected a number", v.p);
 	if (!sipd_lex_u32(&v, out))
 		return FAIL("number too large", v.p);
-	if (!at_end(v))
+	if (!at_end(&v))
 		return FAIL("unexpected text after a number", v.p);
 	return 0;
 }
@@ -96,8 +96,9 @@ int sipd_via_parse(struct sipd_via *via, struct sipd_str v, struct sipd_parse_er
 	lex_advance(&v, host.len);
 	if (lex_sep(&v, ':')) {
 		uint32_t port;
+		const char *pp = v.p;
 		if (!sipd_lex_u32(&v, &port) || port == 0 || port > 65535)
-			return FAIL("invalid port in Via", v.p);
+			return FAIL("invalid port in Via", pp);
 		via->port = (uint16_t)port;
 	}
 	int rc = take_params(&v, &via->params, base, err);
@@ -294,7 +295,7 @@ int sipd_cseq_parse(struct sipd_cseq *cs, struct sipd_str v, struct sipd_parse_e
 	cs->method_name = lex_take(&v, LEX_TOKEN);
 	if (!cs->method_name.len)
 		return FAIL("CSeq without a method", v.p);
-	if (!at_end(v))
+	if (!at_end(&v))
 		return FAIL("unexpected text after the CSeq method", v.p);
 	cs->method = (uint8_t)sipd_method_lookup(cs->method_name.p, cs->method_name.len);
 	return 0;
@@ -331,7 +332,7 @@ int sipd_callid_parse(struct sipd_str *out, struct sipd_str v, struct sipd_parse
 			return FAIL("empty word after '@' in Call-ID", v.p);
 	}
 	*out = (struct sipd_str){start, (size_t)(v.p - start)};
-	if (!at_end(v))
+	if (!at_end(&v))
 		return FAIL("invalid character in Call-ID", v.p);
 	return 0;
 }
@@ -597,7 +598,7 @@ int sipd_warning_parse(struct sipd_warning *w, struct sipd_str v, struct sipd_pa
 	lex_advance(&v, 1);
 	if (!sipd_lex_quoted(&v, &w->text))
 		return FAIL("warn-text is not a quoted string", v.p);
-	if (!at_end(v))
+	if (!at_end(&v))
 		return FAIL("unexpected text after warn-text", v.p);
 	return 0;
 }

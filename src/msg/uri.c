@@ -11,8 +11,10 @@ static bool take_escaped(struct sipd_str *s, unsigned cls, struct sipd_str *out)
 		unsigned char c = (unsigned char)s->p[i];
 		if (c == '%') {
 			if (i + 2 >= s->len || !lex_is((unsigned char)s->p[i + 1], LEX_HEX) ||
-			    !lex_is((unsigned char)s->p[i + 2], LEX_HEX))
+			    !lex_is((unsigned char)s->p[i + 2], LEX_HEX)) {
+				lex_advance(s, i); /* the error is at the '%' */
 				return false;
+			}
 			i += 3;
 		} else if (lex_is(c, cls)) {
 			i++;
@@ -112,8 +114,9 @@ static int parse_sip(struct sipd_uri *uri, struct sipd_str s, const char *base,
 	if (s.len && s.p[0] == ':') {
 		lex_advance(&s, 1);
 		uint32_t port;
+		const char *pp = s.p;
 		if (!sipd_lex_u32(&s, &port) || port > 65535 || port == 0)
-			return fail(err, "invalid port in URI", base, s.p);
+			return fail(err, "invalid port in URI", base, pp);
 		uri->port = (uint16_t)port;
 	}
 	if (s.len && s.p[0] == ';') {
