@@ -21,14 +21,23 @@ struct sipd_runtime_config {
 	size_t size; /* sizeof(struct sipd_runtime_config) */
 	/* The loop to run on; NULL: the runtime makes its own. */
 	struct uv_loop_s *loop;
-	/* Listeners: "udp:HOST:PORT", "tcp:HOST:PORT"; IPv6 hosts in brackets
-	 * ("udp:[::1]:5060"). Port 0 picks a free port (see sipd_runtime_local). */
+	/* Listeners: "udp:HOST:PORT", "tcp:HOST:PORT", "tls:HOST:PORT"; IPv6
+	 * hosts in brackets ("udp:[::1]:5060"). Port 0 picks a free port (see
+	 * sipd_runtime_local). */
 	const char *const *listen;
 	size_t nlisten;
 	/* Seconds a TCP connection may stay idle before it is closed; 0: 60. */
 	uint32_t tcp_idle_timeout;
-	/* Caps: TCP connections open at once (0: 4096). */
+	/* Caps: TCP and TLS connections open at once (0: 4096). */
 	uint32_t max_connections;
+	/* TLS (RFC 3261 §26.2): our certificate chain and key (PEM files),
+	 * required when a tls: listener is given. Peers we connect to are
+	 * verified against tls_ca (a PEM file; NULL: the system's store) and
+	 * the address or name we connect to, unless tls_insecure is set. */
+	const char *tls_cert;
+	const char *tls_key;
+	const char *tls_ca;
+	bool tls_insecure;
 	/* The stack's configuration: everything but locals, nlocals, random and
 	 * the send callback, which the runtime provides. The callbacks struct is
 	 * the application's (its send member is ignored). */

@@ -83,8 +83,11 @@ struct sipd_stack_callbacks {
 	size_t size; /* sizeof(struct sipd_stack_callbacks) */
 
 	/* Bytes to send on a flow. Returns 0, or a negative code when the send
-	 * failed at once (the transaction then reports a transport error). */
-	int (*send)(void *user, const struct sipd_flow *flow, const char *data, size_t len);
+	 * failed at once (the transaction then reports a transport error). When
+	 * flow->conn is 0 on a stream transport, the host opens (or reuses) a
+	 * connection and writes its id into flow->conn, so that the transaction
+	 * learns of its loss (sipd_stack_conn_lost) and later sends reuse it. */
+	int (*send)(void *user, struct sipd_flow *flow, const char *data, size_t len);
 
 	/* A new request that passed the UA core's checks (§8.2). `tx` is its server
 	 * transaction (NULL for an ACK, which has none). The application answers

@@ -5,7 +5,7 @@
 
 #include "core/core.h"
 
-static int ops_send(void *ctx, const struct sipd_flow *flow, const char *data, size_t len)
+static int ops_send(void *ctx, struct sipd_flow *flow, const char *data, size_t len)
 {
 	struct sipd_stack *st = ctx;
 	return st->cb.send(st->cfg.user, flow, data, len);

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <uv.h>
 
 #include <sipdialog/runtime.h>
@@ -36,10 +39,14 @@ struct rt_conn {
 	uv_connect_t connect;
 	bool connected, closing;
 	struct sipd_stream stream;
-	/* bytes waiting for the connection to open */
+	/* bytes waiting for the connection (or its TLS handshake) to open */
 	char *pending;
 	size_t pending_len;
 	int handles_open;
+	uint8_t transport; /* SIPD_TP_TCP or SIPD_TP_TLS */
+	SSL *ssl;          /* TLS: the session, over memory BIOs */
+	BIO *rbio, *wbio;
+	bool handshaken;
 };
 
 struct sipd_runtime {
@@ -58,11 +65,15 @@ struct sipd_runtime {
 	uint64_t next_conn_id;
 	uint32_t idle_ms;
 	struct sipd_parse_limits limits;
+	SSL_CTX *tls_server, *tls_client;
 	char rbuf[READ_CAP];
+	char tbuf[READ_CAP]; /* TLS plaintext */
 	bool rbuf_busy;
 };
 
 static void rearm(struct sipd_runtime *rt);
+static bool tls_progress(struct rt_conn *c);
+static int tls_flush(struct rt_conn *c);
 
 uint64_t sipd_runtime_now(struct sipd_runtime *rt)
 {
@@ -115,14 +126,16 @@ int sipd_listen_spec_parse(const char *spec, struct sipd_local *out)
 		out->transport = SIPD_TP_UDP;
 	else if (tl == 3 && !strncmp(spec, "tcp", 3))
 		out->transport = SIPD_TP_TCP;
+	else if (tl == 3 && !strncmp(spec, "tls", 3))
+		out->transport = SIPD_TP_TLS;
 	else
 		return SIPD_EINVAL;
 	const char *host = colon + 1;
 	const char *port = strrchr(host, ':');
 	if (!port || port == host)
 		return SIPD_EINVAL;
-	if (host[0] == '[' && port[-1] != ']')
-		return SIPD_EINVAL;
+	if (host[0] == '[' ? port[-1] != ']' : memchr(host, ':', (size_t)(port - host)) != NULL)
+		return SIPD_EINVAL; /* IPv6 only in brackets: "udp:[::1]:5060" */
 	if (sipd_addr_parse(&out->addr, host, (size_t)(port - host)))
 		return SIPD_EINVAL;
 	char *end;
@@ -142,6 +155,7 @@ static void conn_handle_closed(uv_handle_t *h)
 		return;
 	sipd_stream_free(&c->stream);
 	free(c->pending);
+	SSL_free(c->ssl); /* frees its BIOs too */
 	free(c);
 }
 
@@ -224,12 +238,30 @@ static void conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n == 0)
 		return;
 	touch(c);
-	if (sipd_stream_push(&c->stream, rt->rbuf, (size_t)n)) {
+	if (c->ssl) {
+		if (BIO_write(c->rbio, rt->rbuf, (int)n) != (int)n || !tls_progress(c)) {
+			conn_close(c, true);
+			return;
+		}
+		int got;
+		while ((got = SSL_read(c->ssl, rt->tbuf, sizeof rt->tbuf)) > 0) {
+			if (sipd_stream_push(&c->stream, rt->tbuf, (size_t)got)) {
+				conn_close(c, true);
+				return;
+			}
+		}
+		int e = SSL_get_error(c->ssl, got);
+		tls_flush(c);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			conn_close(c, true); /* close_notify or a fatal alert */
+			return;
+		}
+	} else if (sipd_stream_push(&c->stream, rt->rbuf, (size_t)n)) {
 		conn_close(c, true); /* over the cap: §18.3 cannot resynchronise */
 		return;
 	}
 	uint64_t now = sipd_runtime_now(rt);
-	struct sipd_flow flow = {.transport = SIPD_TP_TCP, .local = c->local, .conn = c->id,
+	struct sipd_flow flow = {.transport = c->transport, .local = c->local, .conn = c->id,
 	                         .remote = c->remote};
 	for (int guard = 0; guard < 1000; guard++) {
 		const char *m;
@@ -262,7 +294,7 @@ static void write_done(uv_write_t *w, int status)
 		conn_close(c, true);
 }
 
-static int conn_write(struct rt_conn *c, const char *data, size_t len)
+static int raw_write(struct rt_conn *c, const char *data, size_t len)
 {
 	struct write_req *w = malloc(sizeof *w + len);
 	if (!w)
@@ -277,6 +309,93 @@ static int conn_write(struct rt_conn *c, const char *data, size_t len)
 	return 0;
 }
 
+static int queue_pending(struct rt_conn *c, const char *data, size_t len)
+{
+	char *np = realloc(c->pending, c->pending_len + len);
+	if (!np)
+		return SIPD_ENOMEM;
+	memcpy(np + c->pending_len, data, len);
+	c->pending = np;
+	c->pending_len += len;
+	return 0;
+}
+
+/* TLS: what OpenSSL has to send goes out on the TCP connection. */
+static int tls_flush(struct rt_conn *c)
+{
+	char buf[16384];
+	int n;
+	while ((n = BIO_read(c->wbio, buf, sizeof buf)) > 0)
+		if (raw_write(c, buf, (size_t)n))
+			return SIPD_EINVAL;
+	return 0;
+}
+
+/* Sends SIP bytes on a connection: in the clear, through TLS, or queued
+ * until the connection (and its handshake) is up. */
+static int conn_send(struct rt_conn *c, const char *data, size_t len)
+{
+	if (!c->connected || (c->ssl && !c->handshaken))
+		return queue_pending(c, data, len);
+	if (!c->ssl)
+		return raw_write(c, data, len);
+	if (SSL_write(c->ssl, data, (int)len) <= 0)
+		return SIPD_EINVAL;
+	return tls_flush(c);
+}
+
+static void send_pending(struct rt_conn *c)
+{
+	char *p = c->pending;
+	size_t n = c->pending_len;
+	c->pending = NULL;
+	c->pending_len = 0;
+	if (n)
+		conn_send(c, p, n);
+	free(p);
+}
+
+/* Drives the handshake; false on a fatal TLS error (e.g. a certificate that
+ * does not verify). */
+static bool tls_progress(struct rt_conn *c)
+{
+	if (c->handshaken)
+		return true;
+	int rc = SSL_do_handshake(c->ssl);
+	tls_flush(c);
+	if (rc == 1) {
+		c->handshaken = true;
+		send_pending(c);
+		return true;
+	}
+	int e = SSL_get_error(c->ssl, rc);
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+}
+
+static int tls_attach(struct rt_conn *c, SSL_CTX *ctx, bool server)
+{
+	c->ssl = SSL_new(ctx);
+	c->rbio = BIO_new(BIO_s_mem());
+	c->wbio = BIO_new(BIO_s_mem());
+	if (!c->ssl || !c->rbio || !c->wbio) {
+		BIO_free(c->rbio);
+		BIO_free(c->wbio);
+		c->rbio = c->wbio = NULL;
+		return SIPD_ENOMEM;
+	}
+	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	if (server) {
+		SSL_set_accept_state(c->ssl);
+		return 0;
+	}
+	SSL_set_connect_state(c->ssl);
+	/* §26.3.1: the server's certificate must match the address we reached
+	 * (a host name, once DNS is in, will be checked and sent as SNI). */
+	X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+	X509_VERIFY_PARAM_set1_ip(param, c->remote.ip, c->remote.family == 6 ? 16 : 4);
+	return 0;
+}
+
 static void connected(uv_connect_t *req, int status)
 {
 	struct rt_conn *c = req->data;
@@ -288,51 +407,49 @@ static void connected(uv_connect_t *req, int status)
 	}
 	c->connected = true;
 	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, conn_read);
-	if (c->pending_len)
-		conn_write(c, c->pending, c->pending_len);
-	free(c->pending);
-	c->pending = NULL;
-	c->pending_len = 0;
+	if (c->ssl) {
+		if (!tls_progress(c))
+			conn_close(c, true);
+		return;
+	}
+	send_pending(c);
 }
 
-static struct rt_conn *conn_find(struct sipd_runtime *rt, uint64_t id, const struct sipd_addr *to)
+static struct rt_conn *conn_find(struct sipd_runtime *rt, uint64_t id, const struct sipd_addr *to,
+                                 uint8_t transport)
 {
 	for (struct rt_conn *c = rt->conns; c; c = c->next)
-		if ((id && c->id == id) || (!id && sipd_addr_equal(&c->remote, to)))
+		if ((id && c->id == id) ||
+		    (!id && c->transport == transport && sipd_addr_equal(&c->remote, to)))
 			return c;
 	return NULL;
 }
 
-static int send_tcp(struct sipd_runtime *rt, const struct sipd_flow *flow, const char *data,
-                    size_t len)
+static int send_stream(struct sipd_runtime *rt, struct sipd_flow *flow, const char *data,
+                       size_t len)
 {
 	/* §18.2.2 and §18.1: the flow's connection if it still exists, else one
 	 * to the same address, else a new one. */
-	struct rt_conn *c = flow->conn ? conn_find(rt, flow->conn, NULL) : NULL;
+	struct rt_conn *c = flow->conn ? conn_find(rt, flow->conn, NULL, 0) : NULL;
 	if (!c)
-		c = conn_find(rt, 0, &flow->remote);
+		c = conn_find(rt, 0, &flow->remote, flow->transport);
 	if (c && !c->closing) {
-		if (c->connected)
-			return conn_write(c, data, len);
-		char *np = realloc(c->pending, c->pending_len + len);
-		if (!np)
-			return SIPD_ENOMEM;
-		memcpy(np + c->pending_len, data, len);
-		c->pending = np;
-		c->pending_len += len;
-		return 0;
+		flow->conn = c->id;
+		return conn_send(c, data, len);
 	}
+	if (flow->transport == SIPD_TP_TLS && !rt->tls_client)
+		return SIPD_EINVAL;
 	c = conn_new(rt, flow->local);
 	if (!c)
 		return SIPD_ELIMIT;
+	flow->conn = c->id;
 	c->remote = flow->remote;
-	c->pending = malloc(len);
-	if (!c->pending) {
+	c->transport = flow->transport;
+	if ((c->transport == SIPD_TP_TLS && tls_attach(c, rt->tls_client, false)) ||
+	    queue_pending(c, data, len)) {
 		conn_close(c, false);
 		return SIPD_ENOMEM;
 	}
-	memcpy(c->pending, data, len);
-	c->pending_len = len;
 	struct sockaddr_storage ss;
 	to_sockaddr(&flow->remote, &ss);
 	c->connect.data = c;
@@ -372,6 +489,11 @@ static void accepted(uv_stream_t *server, int status)
 	uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl);
 	from_sockaddr((struct sockaddr *)&ss, &c->remote);
 	c->connected = true;
+	c->transport = l->local.transport;
+	if (c->transport == SIPD_TP_TLS && tls_attach(c, rt->tls_server, true)) {
+		conn_close(c, false);
+		return;
+	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, conn_read);
 	touch(c);
@@ -409,13 +531,13 @@ static int send_udp(struct sipd_runtime *rt, const struct sipd_flow *flow, const
 
 /* ---------------------------------------------------------------- the stack's side */
 
-static int rt_send(void *user, const struct sipd_flow *flow, const char *data, size_t len)
+static int rt_send(void *user, struct sipd_flow *flow, const char *data, size_t len)
 {
 	struct sipd_runtime *rt = user;
 	if (flow->transport == SIPD_TP_UDP)
 		return send_udp(rt, flow, data, len);
-	if (flow->transport == SIPD_TP_TCP)
-		return send_tcp(rt, flow, data, len);
+	if (flow->transport == SIPD_TP_TCP || flow->transport == SIPD_TP_TLS)
+		return send_stream(rt, flow, data, len);
 	return SIPD_EINVAL;
 }
 
@@ -500,6 +622,50 @@ static int fail(char *errbuf, size_t errlen, const char *spec, const char *why, 
 	return code;
 }
 
+static bool wants_tls(const struct sipd_runtime_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		if (!strncmp(cfg->listen[i], "tls:", 4))
+			return true;
+	return false;
+}
+
+/* TLS contexts: a server one with our certificate, a client one that verifies
+ * peers unless told otherwise. TLS 1.2 at least. */
+static int tls_setup(struct sipd_runtime *rt, const struct sipd_runtime_config *cfg, char *errbuf,
+                     size_t errlen)
+{
+	if (!wants_tls(cfg))
+		return 0;
+	if (!cfg->tls_cert || !cfg->tls_key)
+		return fail(errbuf, errlen, "tls", "a tls: listener needs a certificate and a key",
+		            SIPD_EINVAL);
+	rt->tls_server = SSL_CTX_new(TLS_server_method());
+	rt->tls_client = SSL_CTX_new(TLS_client_method());
+	if (!rt->tls_server || !rt->tls_client)
+		return fail(errbuf, errlen, "tls", "cannot create a TLS context", SIPD_ENOMEM);
+	SSL_CTX_set_min_proto_version(rt->tls_server, TLS1_2_VERSION);
+	SSL_CTX_set_min_proto_version(rt->tls_client, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(rt->tls_server, cfg->tls_cert) != 1)
+		return fail(errbuf, errlen, cfg->tls_cert, "cannot load the certificate", SIPD_EINVAL);
+	if (SSL_CTX_use_PrivateKey_file(rt->tls_server, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(rt->tls_server) != 1)
+		return fail(errbuf, errlen, cfg->tls_key, "cannot load the key (or it does not match)",
+		            SIPD_EINVAL);
+	/* The same certificate serves as ours when we are the client. */
+	SSL_CTX_use_certificate_chain_file(rt->tls_client, cfg->tls_cert);
+	SSL_CTX_use_PrivateKey_file(rt->tls_client, cfg->tls_key, SSL_FILETYPE_PEM);
+	if (!cfg->tls_insecure) {
+		SSL_CTX_set_verify(rt->tls_client, SSL_VERIFY_PEER, NULL);
+		int ok = cfg->tls_ca ? SSL_CTX_load_verify_locations(rt->tls_client, cfg->tls_ca, NULL)
+		                     : SSL_CTX_set_default_verify_paths(rt->tls_client);
+		if (ok != 1)
+			return fail(errbuf, errlen, cfg->tls_ca ? cfg->tls_ca : "tls",
+			            "cannot load the trusted certificates", SIPD_EINVAL);
+	}
+	return 0;
+}
+
 static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, char *errbuf,
                          size_t errlen)
 {
@@ -507,7 +673,7 @@ static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, ch
 	l->rt = rt;
 	l->index = (uint16_t)i;
 	if (sipd_listen_spec_parse(spec, &l->local))
-		return fail(errbuf, errlen, spec, "expected udp:HOST:PORT or tcp:HOST:PORT", SIPD_EINVAL);
+		return fail(errbuf, errlen, spec, "expected udp:, tcp: or tls: then HOST:PORT", SIPD_EINVAL);
 	struct sockaddr_storage ss;
 	to_sockaddr(&l->local.addr, &ss);
 	int rc;
@@ -518,7 +684,7 @@ static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, ch
 		rc = uv_udp_bind(&l->h.udp, (struct sockaddr *)&ss, 0);
 		if (!rc)
 			rc = uv_udp_recv_start(&l->h.udp, alloc_cb, udp_read);
-	} else {
+	} else { /* TCP, and TLS over it */
 		uv_tcp_init(rt->loop, &l->h.tcp);
 		l->h.tcp.data = l;
 		l->open = true;
@@ -559,7 +725,7 @@ int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runti
 	rt->limits = cfg->stack.limits;
 	uv_timer_init(rt->loop, &rt->timer);
 	rt->timer.data = rt;
-	int rc = 0;
+	int rc = tls_setup(rt, cfg, errbuf, errlen);
 	for (size_t i = 0; i < cfg->nlisten && !rc; i++, rt->nlisten++)
 		rc = open_listener(rt, i, cfg->listen[i], errbuf, errlen);
 	if (rc) {
@@ -617,6 +783,8 @@ void sipd_runtime_destroy(struct sipd_runtime *rt)
 	for (int i = 0; i < 4; i++)
 		uv_run(rt->loop, UV_RUN_NOWAIT);
 	sipd_stack_destroy(rt->stack);
+	SSL_CTX_free(rt->tls_server);
+	SSL_CTX_free(rt->tls_client);
 	if (rt->loop == &rt->own_loop) {
 		uv_walk(rt->loop, walk_close, NULL);
 		uv_run(rt->loop, UV_RUN_DEFAULT);

@@ -185,8 +185,9 @@ int sipd_txl_send_ack(struct sipd_txl *l, const struct sipd_request *r)
 	long n = build(l, r, &r->flow, branch, buf, cap);
 	int rc = SIPD_EINVAL;
 	if (n > 0) {
+		struct sipd_flow flow = r->flow;
 		l->stats->tx_messages++;
-		rc = l->ops->send(l->ctx, &r->flow, buf, (size_t)n);
+		rc = l->ops->send(l->ctx, &flow, buf, (size_t)n);
 	}
 	free(buf);
 	return rc;

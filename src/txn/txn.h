@@ -59,7 +59,7 @@ struct sipd_txn {
 
 /* What the layer needs from its owner. */
 struct sipd_txl_ops {
-	int (*send)(void *ctx, const struct sipd_flow *flow, const char *data, size_t len);
+	int (*send)(void *ctx, struct sipd_flow *flow, const char *data, size_t len);
 	void (*server_done)(void *ctx, struct sipd_txn *tx, bool timeout);
 	void (*log)(void *ctx, int level, const char *event, const char *detail);
 	void (*random)(void *ctx, void *buf, size_t len);

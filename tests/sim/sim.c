@@ -43,7 +43,7 @@ static void enqueue(struct sim *sim, struct sim_pkt *p)
 	sim->queue[sim->qlen++] = *p;
 }
 
-static int sim_send(void *user, const struct sipd_flow *flow, const char *data, size_t len)
+static int sim_send(void *user, struct sipd_flow *flow, const char *data, size_t len)
 {
 	struct sim_node *n = user;
 	struct sim *sim = n->sim;
