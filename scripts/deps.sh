@@ -7,7 +7,7 @@ goal=${1:-build}
 pkgs="cmake make pkg-config gcc clang libclang-rt-dev libuv1-dev libssl-dev libc-ares-dev"
 case "$goal" in
   build|demo) ;;
-  test|fuzz) pkgs="$pkgs libcmocka-dev sip-tester openssl python3" ;;
+  test|fuzz) pkgs="$pkgs libcmocka-dev sip-tester openssl python3 dnsmasq-base" ;;
   bench) pkgs="$pkgs libcmocka-dev sip-tester valgrind gnuplot-nox libosip2-dev libsofia-sip-ua-dev libre-dev" ;;
   *) echo "deps.sh: unknown goal '$goal' (build, demo, test, bench, fuzz)" >&2; exit 2 ;;
 esac

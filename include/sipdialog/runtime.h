@@ -38,6 +38,9 @@ struct sipd_runtime_config {
 	const char *tls_key;
 	const char *tls_ca;
 	bool tls_insecure;
+	/* DNS servers for RFC 3263 resolution, "IP:PORT,IP:PORT"; NULL: the
+	 * system's (resolv.conf). */
+	const char *dns_servers;
 	/* The stack's configuration: everything but locals, nlocals, random and
 	 * the send callback, which the runtime provides. The callbacks struct is
 	 * the application's (its send member is ignored). */
@@ -70,6 +73,39 @@ void sipd_runtime_kick(struct sipd_runtime *rt);
  * SIPD_EINVAL / SIPD_ENOTFOUND (no listener of that transport and family). */
 int sipd_runtime_flow(struct sipd_runtime *rt, const char *host, uint16_t port,
                       uint8_t transport, struct sipd_flow *out);
+
+/* ---------------------------------------------------------------- RFC 3263 */
+
+/* One place to send a request: transport, address and port, and the host name
+ * it was found under (for TLS verification; "" when the URI was numeric). */
+struct sipd_target {
+	uint8_t transport;
+	struct sipd_addr addr;
+	char host[256];
+};
+
+#define SIPD_MAX_TARGETS 16
+
+/* status 0 with the targets in the order to try them, or a negative code
+ * (SIPD_ENOTFOUND: the name has no usable record). The targets are valid
+ * during the call. */
+typedef void (*sipd_resolve_cb)(void *arg, int status, const struct sipd_target *targets,
+                                size_t n);
+
+/* Resolves a SIP or SIPS URI as RFC 3263 §4 says: maddr, a numeric host, or
+ * NAPTR then SRV then A/AAAA, keeping only transports we listen on. The
+ * callback runs later from the loop, never inside this call. Returns 0 or
+ * SIPD_EINVAL (not a sip/sips URI) / SIPD_ENOMEM. */
+int sipd_runtime_resolve(struct sipd_runtime *rt, const struct sipd_uri *uri, sipd_resolve_cb cb,
+                         void *arg);
+
+/* Sends a request to what `target` resolves to, with failover (RFC 3263
+ * §4.3): on a timeout, a transport error or a 503, the same request goes with
+ * a new branch to the next target; the callback sees only the last attempt's
+ * events (and one SIPD_TXN_TERMINATED). req->flow is ignored. The request's
+ * text is copied. */
+int sipd_runtime_request(struct sipd_runtime *rt, const struct sipd_request *req,
+                         const struct sipd_uri *target, sipd_txn_cb cb, void *arg);
 
 /* Parses a listener spec such as "tcp:[::1]:5060" into a local address. */
 int sipd_listen_spec_parse(const char *spec, struct sipd_local *out);

@@ -7,69 +7,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <uv.h>
 
-#include <sipdialog/runtime.h>
-
-#define MAX_LISTEN 16
-#define READ_CAP 65536
-
-struct rt_listener {
-	struct sipd_runtime *rt;
-	uint16_t index;
-	struct sipd_local local;
-	union {
-		uv_udp_t udp;
-		uv_tcp_t tcp;
-	} h;
-	bool open;
-};
-
-/* A TCP connection, accepted or opened by us. */
-struct rt_conn {
-	struct rt_conn *next, *prev;
-	struct sipd_runtime *rt;
-	uint64_t id;
-	uint16_t local; /* listener index */
-	struct sipd_addr remote;
-	uv_tcp_t tcp;
-	uv_timer_t idle;
-	uv_connect_t connect;
-	bool connected, closing;
-	struct sipd_stream stream;
-	/* bytes waiting for the connection (or its TLS handshake) to open */
-	char *pending;
-	size_t pending_len;
-	int handles_open;
-	uint8_t transport; /* SIPD_TP_TCP or SIPD_TP_TLS */
-	SSL *ssl;          /* TLS: the session, over memory BIOs */
-	BIO *rbio, *wbio;
-	bool handshaken;
-};
-
-struct sipd_runtime {
-	uv_loop_t own_loop;
-	uv_loop_t *loop;
-	uv_timer_t timer;
-	struct sipd_stack *stack;
-	struct sipd_stack_callbacks app_cb; /* the application's, minus send */
-	struct sipd_stack_callbacks cb;     /* what the stack calls */
-	void *app_user;
-	struct rt_listener listeners[MAX_LISTEN];
-	struct sipd_local locals[MAX_LISTEN];
-	size_t nlisten;
-	struct rt_conn *conns;
-	uint32_t nconns, max_conns;
-	uint64_t next_conn_id;
-	uint32_t idle_ms;
-	struct sipd_parse_limits limits;
-	SSL_CTX *tls_server, *tls_client;
-	char rbuf[READ_CAP];
-	char tbuf[READ_CAP]; /* TLS plaintext */
-	bool rbuf_busy;
-};
+#include "runtime/rt.h"
 
 static void rearm(struct sipd_runtime *rt);
 static bool tls_progress(struct rt_conn *c);
@@ -726,6 +666,8 @@ int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runti
 	uv_timer_init(rt->loop, &rt->timer);
 	rt->timer.data = rt;
 	int rc = tls_setup(rt, cfg, errbuf, errlen);
+	if (!rc)
+		rc = sipd_rt_dns_init(rt, cfg->dns_servers, errbuf, errlen);
 	for (size_t i = 0; i < cfg->nlisten && !rc; i++, rt->nlisten++)
 		rc = open_listener(rt, i, cfg->listen[i], errbuf, errlen);
 	if (rc) {
@@ -774,6 +716,7 @@ void sipd_runtime_destroy(struct sipd_runtime *rt)
 		return;
 	while (rt->conns)
 		conn_close(rt->conns, false);
+	sipd_rt_dns_close(rt);
 	for (size_t i = 0; i < rt->nlisten + 1 && i < MAX_LISTEN; i++)
 		if (rt->listeners[i].open && !uv_is_closing((uv_handle_t *)&rt->listeners[i].h))
 			uv_close((uv_handle_t *)&rt->listeners[i].h, NULL);
