@@ -182,6 +182,16 @@ static uint16_t default_port(uint8_t tp)
 	return tp == SIPD_TP_TLS ? 5061 : 5060;
 }
 
+/* Bounded copy of a C string (the result is always terminated). */
+static void copy_name(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 /* Keeps a target we can use: one of our listeners has its transport. */
 static void add_target(struct resolution *r, const struct sipd_target *t)
 {
@@ -261,7 +271,7 @@ static void addr_cb(void *arg, int status, int timeouts, struct ares_addrinfo *a
 				continue;
 			}
 			t->addr.port = h->port;
-			snprintf(t->host, sizeof t->host, "%s", h->name);
+			copy_name(t->host, sizeof t->host, h->name);
 			/* the same address twice (from A and AAAA) counts once */
 			bool same = false;
 			for (size_t k = 0; k < h->naddrs; k++)
@@ -338,7 +348,7 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf, int
 		order_srv(v, n);
 		for (size_t i = 0; i < n; i++) {
 			struct host_entry *h = &r->srv[si].hosts[r->srv[si].nhosts++];
-			snprintf(h->name, sizeof h->name, "%s", v[i]->host);
+			copy_name(h->name, sizeof h->name, v[i]->host);
 			h->port = v[i]->port;
 			h->transport = r->srv[si].transport;
 			lookup_host(r, h);
@@ -352,7 +362,7 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf, int
 			any |= r->srv[s].nhosts > 0;
 		if (!any) {
 			r->fallback = &r->direct;
-			snprintf(r->direct.name, sizeof r->direct.name, "%s", r->host);
+			copy_name(r->direct.name, sizeof r->direct.name, r->host);
 			r->direct.transport = r->transport ? r->transport
 			                                   : (r->sips ? SIPD_TP_TLS : SIPD_TP_UDP);
 			r->direct.port = r->port ? r->port : default_port(r->direct.transport);
@@ -370,7 +380,7 @@ static void query_srv(struct resolution *r, const char *name, uint8_t tp)
 		if (!strcasecmp(r->srv[i].name, name))
 			return;
 	size_t i = r->nsrv++;
-	snprintf(r->srv[i].name, sizeof r->srv[i].name, "%s", name);
+	copy_name(r->srv[i].name, sizeof r->srv[i].name, name);
 	r->srv[i].transport = tp;
 	struct srv_query *q = malloc(sizeof *q);
 	if (!q) {
@@ -450,7 +460,7 @@ static void naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 	if (r->nsrv == before) {
 		/* nothing to ask for SRV: the host's addresses (§4.2) */
 		r->fallback = &r->direct;
-		snprintf(r->direct.name, sizeof r->direct.name, "%s", r->host);
+		copy_name(r->direct.name, sizeof r->direct.name, r->host);
 		r->direct.transport = r->sips ? SIPD_TP_TLS : SIPD_TP_UDP;
 		r->direct.port = default_port(r->direct.transport);
 		lookup_host(r, &r->direct);
@@ -535,7 +545,7 @@ int sipd_runtime_resolve(struct sipd_runtime *rt, const struct sipd_uri *uri, si
 		/* §4.2: a port means A/AAAA; a transport alone means SRV first */
 		if (r->port) {
 			r->fallback = &r->direct;
-			snprintf(r->direct.name, sizeof r->direct.name, "%s", r->host);
+			copy_name(r->direct.name, sizeof r->direct.name, r->host);
 			r->direct.transport = r->transport ? r->transport
 			                                   : (r->sips ? SIPD_TP_TLS : SIPD_TP_UDP);
 			r->direct.port = r->port;
@@ -544,7 +554,7 @@ int sipd_runtime_resolve(struct sipd_runtime *rt, const struct sipd_uri *uri, si
 			srv_for_all(r);
 			if (!r->nsrv) {
 				r->fallback = &r->direct;
-				snprintf(r->direct.name, sizeof r->direct.name, "%s", r->host);
+				copy_name(r->direct.name, sizeof r->direct.name, r->host);
 				r->direct.transport = r->transport;
 				r->direct.port = default_port(r->transport);
 				lookup_host(r, &r->direct);
