@@ -21,11 +21,12 @@ const char *sipd_strerror(int code)
 
 bool sipd_str_ieq(struct sipd_str s, const char *lit)
 {
-	size_t n = strlen(lit);
-	if (s.len != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
+	/* One pass, no strlen: stops at the first difference or at lit's end. */
+	size_t i = 0;
+	for (; i < s.len; i++) {
 		char a = s.p[i], b = lit[i];
+		if (!b)
+			return false;
 		if (a >= 'A' && a <= 'Z')
 			a = (char)(a + 32);
 		if (b >= 'A' && b <= 'Z')
@@ -33,7 +34,7 @@ bool sipd_str_ieq(struct sipd_str s, const char *lit)
 		if (a != b)
 			return false;
 	}
-	return true;
+	return lit[i] == 0;
 }
 
 bool sipd_str_eq(struct sipd_str s, const char *lit)

@@ -233,13 +233,23 @@ int sipd_msg_check(const struct sipd_msg *msg, struct sipd_parse_error *err)
 				return sipd_msg_locate(msg, err, h->value.p);
 			continue;
 		}
+		/* sipd_msg_parse() already parsed these, the first of each */
+		bool eager = msg->first[h->id] == i &&
+		             (h->id == SIPD_HDR_FROM || h->id == SIPD_HDR_TO || h->id == SIPD_HDR_CALL_ID ||
+		              h->id == SIPD_HDR_CSEQ || h->id == SIPD_HDR_MAX_FORWARDS ||
+		              h->id == SIPD_HDR_CONTENT_LENGTH);
 		if (!info->list) {
-			if (check_value(info->kind, h->value, err))
+			if (!eager && check_value(info->kind, h->value, err))
 				return sipd_msg_locate(msg, err, h->value.p);
 			continue;
 		}
 		struct sipd_str rest = h->value, elem;
 		unsigned n = 0;
+		if (h->id == SIPD_HDR_VIA && msg->first[SIPD_HDR_VIA] == i) {
+			/* the top Via value too (it was not empty, or parse failed) */
+			sipd_lex_list_next(&rest, &elem);
+			n = 1;
+		}
 		while (sipd_lex_list_next(&rest, &elem)) {
 			if (!elem.len)
 				return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,

@@ -23,6 +23,7 @@ CLASSES = [
     ("LEX_HOST", ALNUM + "-._"),
     ("LEX_HEX", string.hexdigits),
     ("LEX_WS", " \t\r\n"),
+    ("LEX_LIST", "\",<()"),
 ]
 
 # (enum suffix, canonical name, compact form, list header, kind)
@@ -153,24 +154,37 @@ def main():
     for h in sorted(table):
         out.append("\t[%d] = SIPD_HDR_%s," % (h, table[h]))
     out.append("};\n")
-    out.append("""enum sipd_hdr_id sipd_hdr_lookup(const char *name, size_t len)
+    out.append("/* Lower-case full names and their lengths, for the comparison below. */")
+    out.append("static const char hdr_lower[SIPD_HDR__COUNT][24] = {")
+    for h in HEADERS:
+        out.append('\t[SIPD_HDR_%s] = "%s",' % (h[0], h[1].lower()))
+    out.append("};")
+    out.append("static const uint8_t hdr_len[SIPD_HDR__COUNT] = {")
+    for h in HEADERS:
+        out.append('\t[SIPD_HDR_%s] = %d,' % (h[0], len(h[1])))
+    out.append("};")
+    out.append("")
+    out.append("""/* Header names are tokens (the parser checked), and for token characters
+ * c | 0x20 is the lower case of a letter and leaves the others unchanged or
+ * maps them off every known name, so it serves as a case fold here. */
+enum sipd_hdr_id sipd_hdr_lookup(const char *name, size_t len)
 {
-	if (len == 0 || len > 32)
+	if (len == 0 || len > 23)
 		return SIPD_HDR_OTHER;
-	unsigned h = (unsigned)(len * HDR_HASH_A + (unsigned char)lex_lower(name[0]) * HDR_HASH_B +
-	                        (unsigned char)lex_lower(name[len - 1]) +
-	                        (unsigned char)lex_lower(name[len / 2])) &
+	unsigned h = (unsigned)(len * HDR_HASH_A + (unsigned char)(name[0] | 0x20) * HDR_HASH_B +
+	                        (unsigned char)(name[len - 1] | 0x20) +
+	                        (unsigned char)(name[len / 2] | 0x20)) &
 	             255;
 	enum sipd_hdr_id id = (enum sipd_hdr_id)hdr_slot[h];
 	if (id == SIPD_HDR_OTHER)
 		return SIPD_HDR_OTHER;
-	const struct sipd_hdr_info *info = &sipd_hdr_info[id];
 	if (len == 1)
-		return lex_lower(name[0]) == info->compact ? id : SIPD_HDR_OTHER;
-	if (strlen(info->name) != len)
+		return (name[0] | 0x20) == sipd_hdr_info[id].compact ? id : SIPD_HDR_OTHER;
+	if (hdr_len[id] != len)
 		return SIPD_HDR_OTHER;
+	const char *want = hdr_lower[id];
 	for (size_t i = 0; i < len; i++)
-		if (lex_lower(name[i]) != lex_lower(info->name[i]))
+		if ((name[i] | 0x20) != want[i])
 			return SIPD_HDR_OTHER;
 	return id;
 }""")

@@ -76,31 +76,35 @@ bool sipd_lex_list_next(struct sipd_str *s, struct sipd_str *elem)
 	lex_skip_ws(s);
 	if (!s->len)
 		return false;
-	size_t i = 0;
-	bool quote = false, angle = false;
+	const char *p = s->p, *end = p + s->len;
 	unsigned paren = 0;
-	for (; i < s->len; i++) {
-		char c = s->p[i];
-		if (quote) {
-			if (c == '\\' && i + 1 < s->len)
-				i++;
-			else if (c == '"')
-				quote = false;
+	while (p < end) {
+		/* ordinary bytes first, in a tight loop */
+		while (p < end && !lex_is((unsigned char)*p, LEX_LIST))
+			p++;
+		if (p == end)
+			break;
+		char c = *p++;
+		if (c == ',') {
+			if (!paren) {
+				p--;
+				break;
+			}
 		} else if (c == '"') {
-			quote = true;
-		} else if (angle) {
-			if (c == '>')
-				angle = false;
+			while (p < end && *p != '"')
+				p += (*p == '\\' && p + 1 < end) ? 2 : 1;
+			if (p < end)
+				p++;
 		} else if (c == '<') {
-			angle = true;
+			const char *gt = memchr(p, '>', (size_t)(end - p));
+			p = gt ? gt + 1 : end;
 		} else if (c == '(') {
 			paren++;
 		} else if (c == ')' && paren) {
 			paren--;
-		} else if (c == ',' && !paren) {
-			break;
 		}
 	}
+	size_t i = (size_t)(p - s->p);
 	*elem = (struct sipd_str){s->p, i};
 	lex_trim_right(elem);
 	if (i < s->len) {
@@ -132,54 +136,68 @@ bool sipd_lex_u32(struct sipd_str *s, uint32_t *out)
 	return true;
 }
 
-bool sipd_lex_host(struct sipd_str h, uint8_t *type)
+bool sipd_lex_take_host(struct sipd_str *s, struct sipd_str *host, uint8_t *type)
 {
-	if (!h.len)
-		return false;
-	if (h.p[0] == '[') {
-		if (h.len < 3 || h.p[h.len - 1] != ']')
+	if (s->len && s->p[0] == '[') {
+		const char *e = memchr(s->p, ']', s->len);
+		if (!e)
 			return false;
-		if (!sipd_lex_ipv6(h.p + 1, h.len - 2))
+		*host = (struct sipd_str){s->p, (size_t)(e - s->p) + 1};
+		if (host->len < 3 || !sipd_lex_ipv6(host->p + 1, host->len - 2))
 			return false;
 		*type = SIPD_HOST_IPV6;
+		lex_advance(s, host->len);
 		return true;
 	}
-	/* Digits and dots only: it must be an IPv4address (a toplabel starts with
-	 * a letter, §25.1, so it cannot be a hostname). */
-	bool numeric = true;
-	for (size_t i = 0; i < h.len; i++) {
-		unsigned char c = (unsigned char)h.p[i];
-		if (!lex_is(c, LEX_HOST))
-			return false;
-		if (!(c == '.' || (c >= '0' && c <= '9')))
-			numeric = false;
-	}
-	if (numeric) {
-		if (!sipd_lex_ipv4(h.p, h.len))
-			return false;
-		*type = SIPD_HOST_IPV4;
-		return true;
-	}
-	/* hostname = *( domainlabel "." ) toplabel [ "." ]: labels do not start
-	 * or end with '-' and are not empty. '_' is accepted in labels because
-	 * deployed hosts use it, though §25.1 does not. */
-	size_t start = 0;
-	for (size_t i = 0; i <= h.len; i++) {
-		if (i == h.len || h.p[i] == '.') {
-			size_t n = i - start;
-			if (n == 0) {
-				/* only a single trailing dot ("example.com.") */
-				if (i != h.len || i == 0)
-					return false;
-				break;
-			}
-			if (h.p[start] == '-' || h.p[i - 1] == '-')
+	/* hostname = *( domainlabel "." ) toplabel [ "." ]: labels are not empty
+	 * and do not start or end with '-'; one trailing dot is allowed. '_' is
+	 * accepted in labels because deployed hosts use it, though §25.1 does
+	 * not. Digits and dots only must be an IPv4address (a toplabel starts
+	 * with a letter). All in one pass. */
+	const char *start = s->p, *p = start, *end = start + s->len, *label = start;
+	bool numeric = true, v4ok = true;
+	unsigned val = 0, dots = 0;
+	for (; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '.') {
+			if (p == label || *label == '-' || p[-1] == '-')
 				return false;
-			start = i + 1;
+			v4ok &= p - label <= 3 && val <= 255;
+			dots++;
+			label = p + 1;
+			val = 0;
+		} else if (!lex_is(c, LEX_HOST)) {
+			break;
+		} else if (c >= '0' && c <= '9') {
+			if (val < 1000)
+				val = val * 10 + (unsigned)(c - '0');
+		} else {
+			numeric = false;
 		}
 	}
-	*type = SIPD_HOST_NAME;
+	if (p == start)
+		return false;
+	if (p == label) {
+		/* a trailing dot: for names only */
+		if (numeric)
+			return false;
+	} else {
+		if (*label == '-' || p[-1] == '-')
+			return false;
+		v4ok &= p - label <= 3 && val <= 255;
+	}
+	if (numeric && !(v4ok && dots == 3 && p != label))
+		return false;
+	*type = numeric ? SIPD_HOST_IPV4 : SIPD_HOST_NAME;
+	*host = (struct sipd_str){start, (size_t)(p - start)};
+	lex_advance(s, host->len);
 	return true;
+}
+
+bool sipd_lex_host(struct sipd_str h, uint8_t *type)
+{
+	struct sipd_str s = h, host;
+	return sipd_lex_take_host(&s, &host, type) && s.len == 0;
 }
 
 bool sipd_lex_ipv4(const char *p, size_t len)
@@ -267,37 +285,59 @@ bool sipd_lex_ipv6(const char *p, size_t len)
 	return dcolon ? groups <= 7 : groups == 8;
 }
 
+int sipd_lex_param(struct sipd_str *s, struct sipd_str *name, struct sipd_str *value)
+{
+	struct sipd_str t = *s;
+	lex_skip_ws(&t);
+	if (!t.len) {
+		*s = t;
+		return 0;
+	}
+	if (t.p[0] != ';')
+		return -1;
+	lex_advance(&t, 1);
+	lex_skip_ws(&t);
+	*name = lex_take(&t, LEX_TOKEN);
+	if (!name->len) {
+		*s = t;
+		return -1;
+	}
+	*value = SIPD_STR_NULL;
+	if (lex_sep(&t, '=')) {
+		const char *vs = t.p;
+		if (t.len && t.p[0] == '"') {
+			if (!sipd_lex_quoted(&t, value)) {
+				*s = t;
+				return -1;
+			}
+		} else if (t.len && t.p[0] == '[') {
+			/* gen-value = token / host / quoted-string; host adds IPv6
+			 * references, whose ':' and brackets are not token. */
+			const char *rb = memchr(t.p, ']', t.len);
+			if (!rb) {
+				*s = t;
+				return -1;
+			}
+			lex_advance(&t, (size_t)(rb - t.p) + 1);
+			*value = (struct sipd_str){vs, (size_t)(t.p - vs)};
+		} else {
+			*value = lex_take(&t, LEX_TOKEN | LEX_PARAM);
+			if (!value->len) {
+				*s = t;
+				return -1;
+			}
+		}
+	}
+	*s = t;
+	return 1;
+}
+
 long sipd_lex_check_params(struct sipd_str s)
 {
 	const char *base = s.p;
-	lex_skip_ws(&s);
-	while (s.len) {
-		if (!lex_sep(&s, ';'))
-			return s.p - base;
-		struct sipd_str name = lex_take(&s, LEX_TOKEN);
-		if (!name.len)
-			return s.p - base;
-		if (lex_sep(&s, '=')) {
-			struct sipd_str v;
-			if (s.len && s.p[0] == '"') {
-				if (!sipd_lex_quoted(&s, &v))
-					return s.p - base;
-			} else {
-				/* gen-value = token / host / quoted-string; host adds
-				 * IPv6 references, whose ':' and brackets are not token. */
-				if (s.len && s.p[0] == '[') {
-					size_t n = 0;
-					while (n < s.len && s.p[n] != ']')
-						n++;
-					if (n == s.len)
-						return s.p - base;
-					lex_advance(&s, n + 1);
-				} else if (!lex_take(&s, LEX_TOKEN | LEX_PARAM).len) {
-					return s.p - base;
-				}
-			}
-		}
-		lex_skip_ws(&s);
-	}
-	return -1;
+	struct sipd_str n, v;
+	int r;
+	while ((r = sipd_lex_param(&s, &n, &v)) > 0)
+		;
+	return r < 0 ? s.p - base : -1;
 }

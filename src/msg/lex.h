@@ -20,6 +20,7 @@ enum {
 	LEX_HOST = 1 << 9,       /* alphanum "-" "." (and "_", see uri.c) */
 	LEX_HEX = 1 << 10,
 	LEX_WS = 1 << 11, /* SP, HTAB, CR, LF: LWS inside a header value */
+	LEX_LIST = 1 << 12, /* what a list split must look at: " , < ( ) */
 };
 
 extern const uint16_t sipd_lex_class[256];
@@ -89,6 +90,23 @@ bool sipd_lex_comment(struct sipd_str *s, struct sipd_str *out);
 bool sipd_lex_list_next(struct sipd_str *s, struct sipd_str *elem);
 /* Parses 1*DIGIT into a uint32_t; false on no digit or overflow. */
 bool sipd_lex_u32(struct sipd_str *s, uint32_t *out);
+/* Takes one generic-param ";name[=value]" at s (after LWS), validated:
+ * name a token, value a token, a host or a quoted-string (kept with its
+ * quotes). Returns 1, 0 at the end (only LWS left), -1 when malformed (s then
+ * points at the fault). */
+int sipd_lex_param(struct sipd_str *s, struct sipd_str *name, struct sipd_str *value);
+/* Equality with a literal of known length, ignoring ASCII case. */
+static inline bool lex_ieq(struct sipd_str s, const char *lit, size_t n)
+{
+	if (s.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lex_lower(s.p[i]) != lit[i])
+			return false;
+	return true;
+}
+/* LEX_IEQ(s, "lower-case literal") */
+#define LEX_IEQ(s, lit) lex_ieq((s), lit, sizeof(lit) - 1)
 /* Validates a ';'-parameter list: each generic-param = token [ EQUAL gen-value ],
  * gen-value = token / host / quoted-string. Returns the offset of the first
  * error, or -1 when all is well. `s` starts at the first ';' (or is empty). */
@@ -99,6 +117,9 @@ int sipd_lex_fail(struct sipd_parse_error *err, const char *what, struct sipd_st
 bool sipd_lex_ipv4(const char *p, size_t len);
 /* IPv6address, without the brackets. */
 bool sipd_lex_ipv6(const char *p, size_t len);
+/* Takes a host (hostname / IPv4address / IPv6reference) at the start of s,
+ * validated in the same pass; false when there is none or it is invalid. */
+bool sipd_lex_take_host(struct sipd_str *s, struct sipd_str *host, uint8_t *type);
 /* Validates a host (hostname / IPv4address / IPv6reference). */
 bool sipd_lex_host(struct sipd_str h, uint8_t *type);
 

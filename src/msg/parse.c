@@ -316,7 +316,9 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 	const char *p = next, *blank = NULL;
 	struct sipd_hdr *cur = NULL;
 	uint16_t last[SIPD_HDR__COUNT];
+	uint32_t line = 1; /* the start line */
 	for (;;) {
+		line++;
 		eol = line_end(p, end, &next);
 		if (!eol && !stream) {
 			/* A datagram that ends without the empty line: tolerated, the
@@ -384,7 +386,7 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 		cur->value = s;
 		cur->id = (uint16_t)sipd_hdr_lookup(name.p, name.len);
 		cur->next = SIPD_HDR_NONE;
-		cur->line = 0; /* filled below, only when asked: see sipd_msg_fail() */
+		cur->line = line;
 		if (msg->first[cur->id] == SIPD_HDR_NONE)
 			msg->first[cur->id] = idx;
 		else
@@ -394,20 +396,6 @@ long sipd_msg_parse(struct sipd_msg *msg, struct sipd_hdr *hdrs, size_t nhdrs, c
 	}
 	if (cur)
 		trim(&cur->value);
-
-	/* Line numbers for the record (cheap: one pass over the header block). */
-	uint32_t line = 2;
-	const char *q = (const char *)memchr(buf, '\n', len) + 1;
-	for (uint16_t i = 0; i < msg->nhdrs; i++) {
-		while (q < hdrs[i].name.p) {
-			const char *lf = memchr(q, '\n', (size_t)(hdrs[i].name.p - q));
-			if (!lf)
-				break;
-			line++;
-			q = lf + 1;
-		}
-		hdrs[i].line = line;
-	}
 
 	size_t head = (size_t)(p - buf);
 	msg->len = head;

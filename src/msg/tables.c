@@ -7,16 +7,16 @@ const uint16_t sipd_lex_class[256] = {
 	[13] = LEX_WS, /* '\r' */
 	[32] = LEX_WS, /* ' ' */
 	[33] = LEX_TOKEN | LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* '!' */
-	[34] = LEX_WORD, /* '"' */
+	[34] = LEX_WORD | LEX_LIST, /* '"' */
 	[36] = LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC, /* '$' */
 	[37] = LEX_TOKEN | LEX_WORD, /* '%' */
 	[38] = LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_URIC, /* '&' */
 	[39] = LEX_TOKEN | LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* "'" */
-	[40] = LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* '(' */
-	[41] = LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* ')' */
+	[40] = LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD | LEX_LIST, /* '(' */
+	[41] = LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD | LEX_LIST, /* ')' */
 	[42] = LEX_TOKEN | LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* '*' */
 	[43] = LEX_TOKEN | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* '+' */
-	[44] = LEX_USER | LEX_PASSWORD | LEX_URIC, /* ',' */
+	[44] = LEX_USER | LEX_PASSWORD | LEX_URIC | LEX_LIST, /* ',' */
 	[45] = LEX_TOKEN | LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD | LEX_HOST, /* '-' */
 	[46] = LEX_TOKEN | LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD | LEX_HOST, /* '.' */
 	[47] = LEX_USER | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* '/' */
@@ -32,7 +32,7 @@ const uint16_t sipd_lex_class[256] = {
 	[57] = LEX_ALNUM | LEX_TOKEN | LEX_UNRESERVED | LEX_USER | LEX_PASSWORD | LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD | LEX_HOST | LEX_HEX, /* '9' */
 	[58] = LEX_PARAM | LEX_HNV | LEX_URIC | LEX_WORD, /* ':' */
 	[59] = LEX_USER | LEX_URIC, /* ';' */
-	[60] = LEX_WORD, /* '<' */
+	[60] = LEX_WORD | LEX_LIST, /* '<' */
 	[61] = LEX_USER | LEX_PASSWORD | LEX_URIC, /* '=' */
 	[62] = LEX_WORD, /* '>' */
 	[63] = LEX_USER | LEX_HNV | LEX_URIC | LEX_WORD, /* '?' */
@@ -239,24 +239,147 @@ static const uint8_t hdr_slot[256] = {
 	[253] = SIPD_HDR_REASON,
 };
 
+/* Lower-case full names and their lengths, for the comparison below. */
+static const char hdr_lower[SIPD_HDR__COUNT][24] = {
+	[SIPD_HDR_ACCEPT] = "accept",
+	[SIPD_HDR_ACCEPT_ENCODING] = "accept-encoding",
+	[SIPD_HDR_ACCEPT_LANGUAGE] = "accept-language",
+	[SIPD_HDR_ALERT_INFO] = "alert-info",
+	[SIPD_HDR_ALLOW] = "allow",
+	[SIPD_HDR_ALLOW_EVENTS] = "allow-events",
+	[SIPD_HDR_AUTHENTICATION_INFO] = "authentication-info",
+	[SIPD_HDR_AUTHORIZATION] = "authorization",
+	[SIPD_HDR_CALL_ID] = "call-id",
+	[SIPD_HDR_CALL_INFO] = "call-info",
+	[SIPD_HDR_CONTACT] = "contact",
+	[SIPD_HDR_CONTENT_DISPOSITION] = "content-disposition",
+	[SIPD_HDR_CONTENT_ENCODING] = "content-encoding",
+	[SIPD_HDR_CONTENT_LANGUAGE] = "content-language",
+	[SIPD_HDR_CONTENT_LENGTH] = "content-length",
+	[SIPD_HDR_CONTENT_TYPE] = "content-type",
+	[SIPD_HDR_CSEQ] = "cseq",
+	[SIPD_HDR_DATE] = "date",
+	[SIPD_HDR_ERROR_INFO] = "error-info",
+	[SIPD_HDR_EVENT] = "event",
+	[SIPD_HDR_EXPIRES] = "expires",
+	[SIPD_HDR_FROM] = "from",
+	[SIPD_HDR_IN_REPLY_TO] = "in-reply-to",
+	[SIPD_HDR_MAX_FORWARDS] = "max-forwards",
+	[SIPD_HDR_MIME_VERSION] = "mime-version",
+	[SIPD_HDR_MIN_EXPIRES] = "min-expires",
+	[SIPD_HDR_MIN_SE] = "min-se",
+	[SIPD_HDR_ORGANIZATION] = "organization",
+	[SIPD_HDR_PATH] = "path",
+	[SIPD_HDR_PRIORITY] = "priority",
+	[SIPD_HDR_PROXY_AUTHENTICATE] = "proxy-authenticate",
+	[SIPD_HDR_PROXY_AUTHORIZATION] = "proxy-authorization",
+	[SIPD_HDR_PROXY_REQUIRE] = "proxy-require",
+	[SIPD_HDR_RACK] = "rack",
+	[SIPD_HDR_REASON] = "reason",
+	[SIPD_HDR_RECORD_ROUTE] = "record-route",
+	[SIPD_HDR_REFER_SUB] = "refer-sub",
+	[SIPD_HDR_REFER_TO] = "refer-to",
+	[SIPD_HDR_REFERRED_BY] = "referred-by",
+	[SIPD_HDR_REPLACES] = "replaces",
+	[SIPD_HDR_REPLY_TO] = "reply-to",
+	[SIPD_HDR_REQUIRE] = "require",
+	[SIPD_HDR_RETRY_AFTER] = "retry-after",
+	[SIPD_HDR_ROUTE] = "route",
+	[SIPD_HDR_RSEQ] = "rseq",
+	[SIPD_HDR_SERVER] = "server",
+	[SIPD_HDR_SESSION_EXPIRES] = "session-expires",
+	[SIPD_HDR_SUBJECT] = "subject",
+	[SIPD_HDR_SUBSCRIPTION_STATE] = "subscription-state",
+	[SIPD_HDR_SUPPORTED] = "supported",
+	[SIPD_HDR_TIMESTAMP] = "timestamp",
+	[SIPD_HDR_TO] = "to",
+	[SIPD_HDR_UNSUPPORTED] = "unsupported",
+	[SIPD_HDR_USER_AGENT] = "user-agent",
+	[SIPD_HDR_VIA] = "via",
+	[SIPD_HDR_WARNING] = "warning",
+	[SIPD_HDR_WWW_AUTHENTICATE] = "www-authenticate",
+};
+static const uint8_t hdr_len[SIPD_HDR__COUNT] = {
+	[SIPD_HDR_ACCEPT] = 6,
+	[SIPD_HDR_ACCEPT_ENCODING] = 15,
+	[SIPD_HDR_ACCEPT_LANGUAGE] = 15,
+	[SIPD_HDR_ALERT_INFO] = 10,
+	[SIPD_HDR_ALLOW] = 5,
+	[SIPD_HDR_ALLOW_EVENTS] = 12,
+	[SIPD_HDR_AUTHENTICATION_INFO] = 19,
+	[SIPD_HDR_AUTHORIZATION] = 13,
+	[SIPD_HDR_CALL_ID] = 7,
+	[SIPD_HDR_CALL_INFO] = 9,
+	[SIPD_HDR_CONTACT] = 7,
+	[SIPD_HDR_CONTENT_DISPOSITION] = 19,
+	[SIPD_HDR_CONTENT_ENCODING] = 16,
+	[SIPD_HDR_CONTENT_LANGUAGE] = 16,
+	[SIPD_HDR_CONTENT_LENGTH] = 14,
+	[SIPD_HDR_CONTENT_TYPE] = 12,
+	[SIPD_HDR_CSEQ] = 4,
+	[SIPD_HDR_DATE] = 4,
+	[SIPD_HDR_ERROR_INFO] = 10,
+	[SIPD_HDR_EVENT] = 5,
+	[SIPD_HDR_EXPIRES] = 7,
+	[SIPD_HDR_FROM] = 4,
+	[SIPD_HDR_IN_REPLY_TO] = 11,
+	[SIPD_HDR_MAX_FORWARDS] = 12,
+	[SIPD_HDR_MIME_VERSION] = 12,
+	[SIPD_HDR_MIN_EXPIRES] = 11,
+	[SIPD_HDR_MIN_SE] = 6,
+	[SIPD_HDR_ORGANIZATION] = 12,
+	[SIPD_HDR_PATH] = 4,
+	[SIPD_HDR_PRIORITY] = 8,
+	[SIPD_HDR_PROXY_AUTHENTICATE] = 18,
+	[SIPD_HDR_PROXY_AUTHORIZATION] = 19,
+	[SIPD_HDR_PROXY_REQUIRE] = 13,
+	[SIPD_HDR_RACK] = 4,
+	[SIPD_HDR_REASON] = 6,
+	[SIPD_HDR_RECORD_ROUTE] = 12,
+	[SIPD_HDR_REFER_SUB] = 9,
+	[SIPD_HDR_REFER_TO] = 8,
+	[SIPD_HDR_REFERRED_BY] = 11,
+	[SIPD_HDR_REPLACES] = 8,
+	[SIPD_HDR_REPLY_TO] = 8,
+	[SIPD_HDR_REQUIRE] = 7,
+	[SIPD_HDR_RETRY_AFTER] = 11,
+	[SIPD_HDR_ROUTE] = 5,
+	[SIPD_HDR_RSEQ] = 4,
+	[SIPD_HDR_SERVER] = 6,
+	[SIPD_HDR_SESSION_EXPIRES] = 15,
+	[SIPD_HDR_SUBJECT] = 7,
+	[SIPD_HDR_SUBSCRIPTION_STATE] = 18,
+	[SIPD_HDR_SUPPORTED] = 9,
+	[SIPD_HDR_TIMESTAMP] = 9,
+	[SIPD_HDR_TO] = 2,
+	[SIPD_HDR_UNSUPPORTED] = 11,
+	[SIPD_HDR_USER_AGENT] = 10,
+	[SIPD_HDR_VIA] = 3,
+	[SIPD_HDR_WARNING] = 7,
+	[SIPD_HDR_WWW_AUTHENTICATE] = 16,
+};
+
+/* Header names are tokens (the parser checked), and for token characters
+ * c | 0x20 is the lower case of a letter and leaves the others unchanged or
+ * maps them off every known name, so it serves as a case fold here. */
 enum sipd_hdr_id sipd_hdr_lookup(const char *name, size_t len)
 {
-	if (len == 0 || len > 32)
+	if (len == 0 || len > 23)
 		return SIPD_HDR_OTHER;
-	unsigned h = (unsigned)(len * HDR_HASH_A + (unsigned char)lex_lower(name[0]) * HDR_HASH_B +
-	                        (unsigned char)lex_lower(name[len - 1]) +
-	                        (unsigned char)lex_lower(name[len / 2])) &
+	unsigned h = (unsigned)(len * HDR_HASH_A + (unsigned char)(name[0] | 0x20) * HDR_HASH_B +
+	                        (unsigned char)(name[len - 1] | 0x20) +
+	                        (unsigned char)(name[len / 2] | 0x20)) &
 	             255;
 	enum sipd_hdr_id id = (enum sipd_hdr_id)hdr_slot[h];
 	if (id == SIPD_HDR_OTHER)
 		return SIPD_HDR_OTHER;
-	const struct sipd_hdr_info *info = &sipd_hdr_info[id];
 	if (len == 1)
-		return lex_lower(name[0]) == info->compact ? id : SIPD_HDR_OTHER;
-	if (strlen(info->name) != len)
+		return (name[0] | 0x20) == sipd_hdr_info[id].compact ? id : SIPD_HDR_OTHER;
+	if (hdr_len[id] != len)
 		return SIPD_HDR_OTHER;
+	const char *want = hdr_lower[id];
 	for (size_t i = 0; i < len; i++)
-		if (lex_lower(name[i]) != lex_lower(info->name[i]))
+		if ((name[i] | 0x20) != want[i])
 			return SIPD_HDR_OTHER;
 	return id;
 }

@@ -82,18 +82,8 @@ int sipd_via_parse(struct sipd_via *via, struct sipd_str v, struct sipd_parse_er
 		return FAIL("expected LWS before the Via sent-by", v.p);
 	lex_skip_ws(&v);
 
-	struct sipd_str host = {v.p, 0};
-	if (v.len && v.p[0] == '[') {
-		const char *e = memchr(v.p, ']', v.len);
-		host.len = e ? (size_t)(e - v.p) + 1 : 0;
-	} else {
-		while (host.len < v.len && lex_is((unsigned char)v.p[host.len], LEX_HOST))
-			host.len++;
-	}
-	if (!sipd_lex_host(host, &via->host_type))
+	if (!sipd_lex_take_host(&v, &via->host, &via->host_type))
 		return FAIL("invalid host in Via", v.p);
-	via->host = host;
-	lex_advance(&v, host.len);
 	if (lex_sep(&v, ':')) {
 		uint32_t port;
 		const char *pp = v.p;
@@ -101,49 +91,65 @@ int sipd_via_parse(struct sipd_via *via, struct sipd_str v, struct sipd_parse_er
 			return FAIL("invalid port in Via", pp);
 		via->port = (uint16_t)port;
 	}
-	int rc = take_params(&v, &via->params, base, err);
-	if (rc)
-		return rc;
-
-	struct sipd_str cur = via->params, n, val;
-	while (sipd_param_next(&cur, &n, &val)) {
-		if (sipd_str_ieq(n, "branch")) {
-			if (!val.len)
-				return FAIL("empty Via branch", n.p);
-			via->branch = val;
-		} else if (sipd_str_ieq(n, "received")) {
-			/* IPv4address / IPv6address; the bracketed form is also
-			 * accepted (RFC 5118 §4.5). */
-			struct sipd_str a = val;
-			if (a.len > 2 && a.p[0] == '[' && a.p[a.len - 1] == ']')
-				a = (struct sipd_str){a.p + 1, a.len - 2};
-			if (!sipd_lex_ipv4(a.p, a.len) && !sipd_lex_ipv6(a.p, a.len))
-				return FAIL("Via received is not an IP address",
-				            val.p ? val.p : n.p);
-			via->received = val;
-		} else if (sipd_str_ieq(n, "maddr")) {
-			uint8_t t;
-			if (!sipd_lex_host(val, &t))
-				return FAIL("Via maddr is not a host", val.p ? val.p : n.p);
-			via->maddr = val;
-		} else if (sipd_str_ieq(n, "ttl")) {
-			uint32_t ttl;
-			struct sipd_str t = val;
-			if (!sipd_lex_u32(&t, &ttl) || t.len || ttl > 255)
-				return FAIL("Via ttl is not 0-255", val.p ? val.p : n.p);
-			via->ttl = (int16_t)ttl;
-		} else if (sipd_str_ieq(n, "rport")) {
-			/* RFC 3581 §3: response-port = "rport" [EQUAL 1*DIGIT] */
-			via->rport = true;
-			if (val.p) {
-				uint32_t port;
-				struct sipd_str t = val;
-				if (!sipd_lex_u32(&t, &port) || t.len || port > 65535)
-					return FAIL("Via rport is not a port", val.p);
-				via->rport_value = (uint16_t)port;
+	/* One pass over the parameters: each validated, the known ones kept. */
+	const char *params = v.p;
+	struct sipd_str n, val;
+	int r;
+	while ((r = sipd_lex_param(&v, &n, &val)) > 0) {
+		switch (lex_lower(n.p[0])) {
+		case 'b':
+			if (LEX_IEQ(n, "branch")) {
+				if (!val.len)
+					return FAIL("empty Via branch", n.p);
+				via->branch = val;
 			}
+			break;
+		case 'r':
+			if (LEX_IEQ(n, "received")) {
+				/* IPv4address / IPv6address; the bracketed form is
+				 * also accepted (RFC 5118 §4.5). */
+				struct sipd_str a = val;
+				if (a.len > 2 && a.p[0] == '[' && a.p[a.len - 1] == ']')
+					a = (struct sipd_str){a.p + 1, a.len - 2};
+				if (!a.len || (!sipd_lex_ipv4(a.p, a.len) && !sipd_lex_ipv6(a.p, a.len)))
+					return FAIL("Via received is not an IP address",
+					            val.p ? val.p : n.p);
+				via->received = val;
+			} else if (LEX_IEQ(n, "rport")) {
+				/* RFC 3581 §3: response-port = "rport" [EQUAL 1*DIGIT] */
+				via->rport = true;
+				if (val.p) {
+					uint32_t port;
+					struct sipd_str t = val;
+					if (!sipd_lex_u32(&t, &port) || t.len || port > 65535)
+						return FAIL("Via rport is not a port", val.p);
+					via->rport_value = (uint16_t)port;
+				}
+			}
+			break;
+		case 'm':
+			if (LEX_IEQ(n, "maddr")) {
+				uint8_t t;
+				if (!sipd_lex_host(val, &t))
+					return FAIL("Via maddr is not a host", val.p ? val.p : n.p);
+				via->maddr = val;
+			}
+			break;
+		case 't':
+			if (LEX_IEQ(n, "ttl")) {
+				uint32_t ttl;
+				struct sipd_str t = val;
+				if (!sipd_lex_u32(&t, &ttl) || t.len || ttl > 255)
+					return FAIL("Via ttl is not 0-255", val.p ? val.p : n.p);
+				via->ttl = (int16_t)ttl;
+			}
+			break;
 		}
 	}
+	if (r < 0)
+		return FAIL("malformed header parameter", v.p);
+	via->params = (struct sipd_str){params, (size_t)(v.p - params)};
+	lex_skip_ws(&via->params);
 	return 0;
 }
 
@@ -228,16 +234,23 @@ int sipd_nameaddr_parse(struct sipd_nameaddr *na, struct sipd_str v, bool strict
 			return rebase(err, base, v.p);
 		lex_advance(&v, n);
 	}
-	int rc = take_params(&v, &na->params, base, err);
-	if (rc)
-		return rc;
-	struct sipd_str tag;
-	if (sipd_param_find(na->params, "tag", &tag) == 0) {
-		struct sipd_str t = tag;
-		if (!tag.len || lex_take(&t, LEX_TOKEN).len != tag.len)
-			return FAIL("tag is not a token", tag.p ? tag.p : v.p);
-		na->tag = tag;
+	const char *pstart = v.p;
+	struct sipd_str n, val;
+	int r;
+	bool have_tag = false;
+	while ((r = sipd_lex_param(&v, &n, &val)) > 0) {
+		if (!have_tag && LEX_IEQ(n, "tag")) {
+			struct sipd_str t = val;
+			if (!val.len || lex_take(&t, LEX_TOKEN).len != val.len)
+				return FAIL("tag is not a token", val.p ? val.p : n.p);
+			na->tag = val;
+			have_tag = true;
+		}
 	}
+	if (r < 0)
+		return FAIL("malformed header parameter", v.p);
+	na->params = (struct sipd_str){pstart, (size_t)(v.p - pstart)};
+	lex_skip_ws(&na->params);
 	return 0;
 }
 

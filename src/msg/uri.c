@@ -97,20 +97,10 @@ static int parse_sip(struct sipd_uri *uri, struct sipd_str s, const char *base,
 	}
 
 	/* hostport = host [ ":" port ] */
-	struct sipd_str host = {s.p, 0};
-	if (s.len && s.p[0] == '[') {
-		const char *end = memchr(s.p, ']', s.len);
-		if (!end)
-			return fail(err, "unterminated IPv6 reference", base, s.p);
-		host.len = (size_t)(end - s.p) + 1;
-	} else {
-		while (host.len < s.len && lex_is((unsigned char)s.p[host.len], LEX_HOST))
-			host.len++;
-	}
-	if (!sipd_lex_host(host, &uri->host_type))
-		return fail(err, "invalid host in URI", base, host.p);
-	uri->host = host;
-	lex_advance(&s, host.len);
+	if (s.len && s.p[0] == '[' && !memchr(s.p, ']', s.len))
+		return fail(err, "unterminated IPv6 reference", base, s.p);
+	if (!sipd_lex_take_host(&s, &uri->host, &uri->host_type))
+		return fail(err, "invalid host in URI", base, s.p);
 	if (s.len && s.p[0] == ':') {
 		lex_advance(&s, 1);
 		uint32_t port;
