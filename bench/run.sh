@@ -10,10 +10,13 @@
 # SECTIONS; nothing else changes.
 #
 # Knobs, from the environment:
-#   BENCH_RUNS         timed runs per parser (7)
+#   BENCH_RUNS         timed runs per parser and per kind of transaction (7)
 #   BENCH_SECONDS      seconds per run and parser over the whole corpus (0.8)
 #   BENCH_MSG_SECONDS  seconds per run, parser and message alone (0.02; 0: skip)
 #   BENCH_CG_ITER      passes over the corpus for callgrind, N then 2N (20; 0: skip)
+#   BENCH_TXN_SECONDS  seconds per run and kind of transaction (0.5)
+#   BENCH_TXN_N        transactions per counted run (callgrind and allocations),
+#                      N then 2N (2000; 0: skip)
 #   BENCH_CPU          CPU to pin the benchmarks to with taskset (the last one;
 #                      "none": do not pin)
 #   BENCH_TIMEOUT      seconds after which any one step is stopped (300)
@@ -24,7 +27,7 @@
 # network, no daemon, nothing left behind but files.
 set -eu
 
-SECTIONS="parse"
+SECTIONS="parse txn"
 
 usage() {
 	echo "usage: bench/run.sh BUILD_DIR" >&2
@@ -43,6 +46,8 @@ RUNS=${BENCH_RUNS:-7}
 SECONDS_PER_RUN=${BENCH_SECONDS:-0.8}
 MSG_SECONDS=${BENCH_MSG_SECONDS:-0.02}
 CG_ITER=${BENCH_CG_ITER:-20}
+TXN_SECONDS=${BENCH_TXN_SECONDS:-0.5}
+TXN_N=${BENCH_TXN_N:-2000}
 STEP_TIMEOUT=${BENCH_TIMEOUT:-300}
 
 # How busy the machine was: the load average, and the share of CPU time the
@@ -401,6 +406,259 @@ section_parse_report_messages() {
 			printf "\n"
 		}
 	}' "$PARSE_TSV"
+}
+
+# ------------------------------------------------------------------ txn
+
+TXN_TSV=$RESULTS/txn.tsv
+TXN_PROFILE_TSV=$RESULTS/txn-profile.tsv
+TXN_KINDS="options invite486 invite200"
+# The harness of bench_txn (its own functions, the allocation counters, the
+# program's start) as callgrind names them: shown in the profile, but marked.
+TXN_HARNESS='^(main|bench_.*|__wrap_.*|alloc_.*|[(]below main[)]|0x[0-9a-f]+|__libc_start.*)$'
+
+section_txn_run() {
+	bin=$BUILD/bench/bench_txn
+	[ -x "$bin" ] || { echo "bench/run.sh: $bin not built (configure with -DSIPD_BENCH=ON)" >&2; exit 1; }
+	echo "== bench/txn: timing ($RUNS runs of ${TXN_SECONDS}s per kind)"
+	step "$bin" --time --runs "$RUNS" --seconds "$TXN_SECONDS" --tsv "$WORK/txn-time.tsv" ||
+		{ echo "bench/run.sh: bench_txn --time failed" >&2; exit 1; }
+	cp "$WORK/txn-time.tsv" "$TXN_TSV"
+	rm -f "$TXN_PROFILE_TSV"
+	if [ "$TXN_N" -le 0 ]; then
+		echo "== bench/txn: counted runs skipped (BENCH_TXN_N=0)"
+		return 0
+	fi
+	cg=yes
+	command -v valgrind >/dev/null 2>&1 || cg=
+	[ -n "$cg" ] || echo "== bench/txn: valgrind missing: allocations only, no instruction counts"
+	for k in $TXN_KINDS; do
+		echo "== bench/txn: $k, $TXN_N and $((TXN_N * 2)) transactions${cg:+ under callgrind}"
+		for n in "$TXN_N" $((TXN_N * 2)); do
+			f=$WORK/callgrind.txn.$k.$n
+			if [ -n "$cg" ]; then
+				step valgrind --tool=callgrind --callgrind-out-file="$f" \
+					"$bin" --kind "$k" --count "$n" >"$f.out" 2>"$f.log" ||
+					{ echo "bench/run.sh: callgrind of bench_txn $k failed, see $f.log" >&2; exit 1; }
+				printf 'instr\t%s\t%s\t%s\t%s\t%s\n' "$k" "$n" "$(cg_total "$f")" \
+					"$(cg_inclusive "$f" sipd_msg_parse)" "$(cg_inclusive "$f" sipd_msg_check)" >> "$TXN_TSV"
+			else
+				step "$bin" --kind "$k" --count "$n" >"$f.out" 2>"$f.log" ||
+					{ echo "bench/run.sh: bench_txn $k failed, see $f.log" >&2; exit 1; }
+			fi
+			# The allocation figures: the same under valgrind or not.
+			grep '^count' "$f.out" >> "$TXN_TSV"
+		done
+		if [ -n "$cg" ]; then
+			section_txn_profile "$k"
+		fi
+	done
+}
+
+# Where the instructions of one kind go: per function, the count of 2N
+# transactions minus that of N, per transaction (as section_parse_profile).
+section_txn_profile() {
+	f1=$WORK/callgrind.txn.$1.$TXN_N
+	f2=$WORK/callgrind.txn.$1.$((TXN_N * 2))
+	for kind in self inclusive; do
+		opt=
+		[ "$kind" = inclusive ] && opt=--inclusive=yes
+		cg_functions "$f1" $opt > "$WORK/fn1"
+		cg_functions "$f2" $opt > "$WORK/fn2"
+		# GCC's clones (f.constprop.0, f.isra.0, f.part.0) count as f.
+		awk -F'\t' -v kind="$kind" -v k="$1" -v per="$TXN_N" '
+			function put(m, f, v) {
+				sub(/[.](constprop|isra|part|cold)[.].*$/, "", f)
+				if (kind == "self") m[f] += v; else if (v > m[f]) m[f] = v
+			}
+			NR == FNR { put(a, $1, $2); next }
+			{ put(b, $1, $2) }
+			END { for (f in b) if (b[f] - a[f] > 0) printf "%s\t%s\t%s\t%.0f\n", kind, k, f, (b[f] - a[f]) / per }' \
+			"$WORK/fn1" "$WORK/fn2" | sort -t "$(printf '\t')" -k4,4nr > "$WORK/fn.$kind"
+		head -n 40 "$WORK/fn.$kind"
+	done >> "$TXN_PROFILE_TSV"
+	# What the harness's own functions cost, for the report.
+	awk -F'\t' -v k="$1" -v harness="$TXN_HARNESS" '
+		$3 ~ harness { h += $4 } END { printf "harness\t%s\t%.0f\n", k, h }' "$WORK/fn.self" >> "$TXN_PROFILE_TSV"
+}
+
+section_txn_report() {
+	runs=$(awk -F'\t' '$1 == "time" { print $3; exit }' "$TXN_TSV")
+	secs=$(awk -F'\t' '$1 == "time" { print $4 + 0; exit }' "$TXN_TSV")
+	n=$(awk -F'\t' '$1 == "count" { print $3; exit }' "$TXN_TSV")
+	cat <<TXT
+## Transactions: \`bench/txn\`
+
+What one whole SIP transaction costs the stack: instructions, allocations
+and time. Source: \`bench/txn/main.c\`; raw figures: \`bench/results/txn.tsv\`
+and \`bench/results/txn-profile.tsv\`.
+
+### Method
+
+- **Two stacks, one process**: a client stack (10.0.0.1:5060) and a server
+  stack (10.0.0.2:5060), both UDP, made with \`sipd_stack_create()\`. What one
+  sends goes into an in-memory queue and is handed to the other's
+  \`sipd_stack_recv()\`; no socket, no thread. Time is a virtual clock that
+  the benchmark moves.
+- **One transaction** is everything both stacks do for it, from the client
+  application's \`sipd_stack_request()\` until neither stack holds anything
+  of it:
+  - **options**: OPTIONS from the client; the server's application answers
+    200 (with Allow and Accept) from its request callback. 2 messages.
+  - **invite486**: INVITE with an SDP offer; the server's application answers
+    486; the client transaction sends the ACK (RFC 3261 §17.1.1.3) and the
+    server transaction absorbs it. 3 messages.
+  - **invite200**: INVITE with an SDP offer; the server's application answers
+    200 with Contact and an SDP answer; the client's application builds the
+    ACK from the 2xx (From, To with its tag, Call-ID, the CSeq number) and
+    sends it to the Contact with \`sipd_stack_send_ack()\` (§13.2.2.4); the
+    server's application receives it. 3 messages. No dialog layer: only the
+    transactions and the ACK.
+
+  That is, for each: one client and one server transaction; every message
+  built, sent, then parsed and checked by its receiver (\`sipd_msg_parse()\`
+  and \`sipd_msg_check()\`); the matching; the callbacks; and the timers.
+  After the messages, the clock jumps from deadline to deadline until
+  neither stack has a timer left (Timers K and J; D and I; M and L), each
+  firing and ending its transaction. The answer comes at once, so there is
+  no 100 Trying, and nothing is lost, so nothing is retransmitted. The
+  transactions run one after the other. At the end the benchmark checks
+  that each ended with the expected response and that both stacks report no
+  transaction left (\`sipd_stack_stats()\`), and stops otherwise.
+- **Instructions**: \`valgrind --tool=callgrind\` of \`bench_txn --kind KIND
+  --count N\` for N = ${n:-?} and 2N; (count for 2N − count for N) ÷ N, so that
+  start-up and the first transaction's one-time allocations (the stacks' hash
+  tables and timer heap) cancel out. The count includes the harness: the
+  queue (one copy of each message), the random source (xorshift, where a real
+  host would pay for a cryptographic generator), the allocation counters,
+  and the client's headers (made once; two 8-digit fields patched per
+  transaction).
+- **Allocations**: bench_txn is linked with \`-Wl,--wrap=malloc\` (and calloc,
+  realloc, free), which sends the stacks' calls through counters; the harness
+  itself allocates nothing. Calls and bytes asked for per transaction,
+  counted like the instructions, (2N − N) ÷ N. The peak is the most heap both
+  stacks held at once, from their creation on; it is the same for N and 2N.
+- **Time**: ${runs:-?} runs of ${secs:-?} s per kind (after a warm-up of a quarter of
+  that), whole transactions, the clock read every 64 of them; the median,
+  slowest and fastest runs. The same build as the parser's (see Machine).
+TXT
+	section_txn_report_figures
+	section_txn_report_profile
+}
+
+section_txn_report_figures() {
+	[ -s "$TXN_TSV" ] || return 0
+	# The parser's own figure, for comparison, when its section has one.
+	pours=$(awk -F'\t' '$1 == "instr" && $2 == "ours" { printf "%.0f", ($6 - $5) / ($3 * $4) }' "$PARSE_CG_TSV" 2>/dev/null)
+	pavg=$(awk -F'\t' '$1 == "corpus" { printf "%.0f", $3 / $2 }' "$PARSE_TSV" 2>/dev/null)
+	awk -F'\t' -v pours="${pours:-0}" -v pavg="${pavg:-0}" "$AWK_FMT"'
+	$1 == "time" { med[$2] = $5; lo[$2] = $6; hi[$2] = $7; if (!($2 in kseen)) { kseen[$2] = 1; torder[++nt] = $2 } }
+	$1 == "count" {
+		k = $2
+		if (!(k in n1)) { order[++nk] = k; n1[k] = $3; m1[k] = $4; w1[k] = $5; c1[k] = $6; b1[k] = $7 }
+		else { n2[k] = $3; m2[k] = $4; w2[k] = $5; c2[k] = $6; b2[k] = $7; peak[k] = $9 }
+	}
+	$1 == "instr" {
+		if (!(($2, "a") in ir)) { ir[$2, "a"] = $4; pa[$2] = $5 + $6 }
+		else { ir[$2, "b"] = $4; pb[$2] = $5 + $6; hasir[$2] = 1 }
+	}
+	END {
+		if (nk) {
+			printf "\n### Per transaction\n\n"
+			print "| transaction | messages | bytes sent | instructions | instructions / message | of which parsing | allocations | bytes allocated | peak heap, both stacks |"
+			print "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+		}
+		for (i = 1; i <= nk; i++) {
+			k = order[i]; d = n2[k] - n1[k]
+			msgs = (m2[k] - m1[k]) / d
+			ins = "–"; per = "–"; share = "–"
+			if (hasir[k]) {
+				x = (ir[k, "b"] - ir[k, "a"]) / d; ins = "**" grp(x) "**"; per = grp(x / msgs)
+				share = sprintf("%.0f%%", 100 * (pb[k] - pa[k]) / (ir[k, "b"] - ir[k, "a"]))
+				tot[k] = x
+			}
+			printf "| %s | %d | %s | %s | %s | %s | %.1f | %s | %s |\n", k, msgs, grp((w2[k] - w1[k]) / d), ins, per, share, (c2[k] - c1[k]) / d, grp((b2[k] - b1[k]) / d), grp(peak[k])
+		}
+		if (nk) {
+			printf "\nInstructions: callgrind, (count for %d − count for %d transactions) ÷ %d, both\n", n2[order[1]], n1[order[1]], n2[order[1]] - n1[order[1]]
+			printf "stacks and the harness. Parsing: the instructions inside `sipd_msg_parse()` and\n"
+			printf "`sipd_msg_check()` wherever called: on every receipt, and again when a server\n"
+			printf "transaction parses its own copy of the request (and an INVITE client transaction\n"
+			printf "its own INVITE, for the ACK of a 486). Bytes sent: every message of the\n"
+			printf "transaction as it left its stack.\n"
+		}
+		if (pours > 0 && ("invite200" in tot)) {
+			w = (w2["invite200"] - w1["invite200"]) / (m2["invite200"] - m1["invite200"])
+			printf "\nFor comparison, the parser benchmark above counts %s instructions per message\n", grp(pours)
+			printf "for our parser alone, on a corpus of larger messages (%s bytes on average, against\n", grp(pavg)
+			printf "%s here for invite200): a whole invite200 transaction, both sides, costs as much\n", grp(w)
+			printf "as parsing %.1f of those messages.\n", tot["invite200"] / pours
+		}
+		if (nt) {
+			printf "\n### Transactions per second\n\n"
+			print "Both stacks on one CPU, whole transactions one after another: each figure is"
+			print "a client and a server transaction."
+			print ""
+			print "| transaction | transactions/s (median) | min – max | µs per transaction |"
+			print "|---|--:|--:|--:|"
+		}
+		for (i = 1; i <= nt; i++) {
+			k = torder[i]
+			printf "| %s | %s | %s – %s | %.1f |\n", k, grp(med[k]), grp(lo[k]), grp(hi[k]), 1e6 / med[k]
+		}
+	}' "$TXN_TSV"
+}
+
+section_txn_report_profile() {
+	[ -s "$TXN_PROFILE_TSV" ] || return 0
+	awk -F'\t' -v harness="$TXN_HARNESS" "$AWK_FMT"'
+	function name(f) { return "`" f "`" (f ~ harness ? " (harness)" : "") }
+	$1 == "self" {
+		if (!($2 in seenk)) { seenk[$2] = 1; kinds[++nk] = $2 }
+		if (!($3 in seenf)) { seenf[$3] = 1; fn[++nf] = $3 }
+		self[$3, $2] = $4; sum[$3] += $4
+	}
+	$1 == "inclusive" && $2 == "invite200" { inc[++ni] = $3; iv[ni] = $4 }
+	$1 == "harness" { hk[++nh] = $2; hv[nh] = $3 }
+	END {
+		printf "\n### Where the instructions go\n\n"
+		print "callgrind, per transaction, counted like the table above. Self: in the"
+		print "function itself (with the code inlined into it); the 15 largest by their"
+		print "sum over the three kinds. Functions of the harness are marked; all of"
+		printf "them together cost"
+		for (j = 1; j <= nh; j++) printf "%s %s (%s)", j == 1 ? "" : (j == nh ? " and" : ","), grp(hv[j]), hk[j]
+		print " instructions per"
+		print "transaction, besides the copies into the queue (inside `memcpy`)."
+		print ""
+		printf "| function |"
+		for (j = 1; j <= nk; j++) printf " %s |", kinds[j]
+		printf "\n|---|"
+		for (j = 1; j <= nk; j++) printf "--:|"
+		printf "\n"
+		# The largest first, by selection (mawk has no sort).
+		for (r = 1; r <= 15 && r <= nf; r++) {
+			best = ""
+			for (i = 1; i <= nf; i++)
+				if (!(fn[i] in shown) && (best == "" || sum[fn[i]] > sum[best])) best = fn[i]
+			shown[best] = 1
+			printf "| %s |", name(best)
+			for (j = 1; j <= nk; j++) printf " %s |", grp(self[best, kinds[j]])
+			printf "\n"
+		}
+		if (ni) {
+			printf "\nInclusive (with what it calls), invite200, the 15 largest below the\n"
+			printf "harness loop. The harness callbacks (the queue copy, the answer of the\n"
+			printf "server application, the ACK of the client application) run inside the\n"
+			printf "stack functions that call them, and count there.\n\n"
+			print "| inclusive | function |"
+			print "|--:|---|"
+			r = 0
+			for (i = 1; i <= ni && r < 15; i++) {
+				if (inc[i] ~ /^(main|bench_transaction|bench_deliver|bench_settle|count_form|[(]below main[)]|0x[0-9a-f]+|__libc_start.*)$/) continue
+				printf "| %s | %s |\n", grp(iv[i]), name(inc[i]); r++
+			}
+		}
+	}' "$TXN_PROFILE_TSV"
 }
 
 # ------------------------------------------------------------------ report
