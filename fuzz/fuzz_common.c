@@ -574,8 +574,7 @@ int fz_parse_value(enum fz_kind kind, struct sipd_str v, const char *lo, size_t 
 		FZ_INSIDE(r.params, v.p, v.len);
 		FZ_CHECK(r.protocol.len > 0 && fz_is_token(r.protocol));
 		FZ_CHECK(r.cause >= -1);
-		if (r.text.p)
-			FZ_CHECK(is_quoted(r.text));
+		FZ_INSIDE(r.text, r.params.p, r.params.len);
 		fz_walk_params(r.params);
 		break;
 	}
@@ -630,8 +629,8 @@ int fz_parse_value(enum fz_kind kind, struct sipd_str v, const char *lo, size_t 
 		FZ_INSIDE(d.handling, v.p, v.len);
 		FZ_INSIDE(d.params, v.p, v.len);
 		FZ_CHECK(d.type.len > 0 && fz_is_token(d.type));
-		FZ_CHECK(d.handling.len == 0 || sipd_str_ieq(d.handling, "optional") ||
-		         sipd_str_ieq(d.handling, "required"));
+		/* handling = "optional" / "required" / other-handling (a token) */
+		FZ_INSIDE(d.handling, d.params.p, d.params.len);
 		fz_walk_params(d.params);
 		break;
 	}
