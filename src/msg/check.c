@@ -215,6 +215,37 @@ static const char *bare_cr(struct sipd_str v)
 	return NULL;
 }
 
+/* Walks a list header's values with the parsers that stop at the ',' after
+ * a value (Via, Route-like, tokens). Counts them in *n. */
+static int check_list(const struct sipd_msg *msg, uint8_t kind, struct sipd_str rest, unsigned *n,
+                      struct sipd_parse_error *err)
+{
+	for (;;) {
+		lex_skip_ws(&rest);
+		if (!rest.len)
+			return 0;
+		if (rest.p[0] == ',')
+			return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+			                     "empty element in a list header", rest.p);
+		const char *at = rest.p;
+		int rc = kind == HK_VIA     ? sipd_msg__via_take(NULL, &rest, err)
+		         : kind == HK_TOKEN ? sipd_msg__token_take(&rest, err)
+		                            : sipd_msg__nameaddr_take(&rest, true, err);
+		if (rc)
+			return sipd_msg_locate(msg, err, at);
+		(*n)++;
+		lex_skip_ws(&rest);
+		if (!rest.len)
+			return 0;
+		/* the take functions stop only at the end or at a ',' */
+		lex_advance(&rest, 1);
+		lex_skip_ws(&rest);
+		if (!rest.len)
+			return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+			                     "empty element in a list header", rest.p);
+	}
+}
+
 int sipd_msg_check(const struct sipd_msg *msg, struct sipd_parse_error *err)
 {
 	for (uint16_t i = 0; i < msg->nhdrs; i++) {
@@ -249,6 +280,17 @@ int sipd_msg_check(const struct sipd_msg *msg, struct sipd_parse_error *err)
 			/* the top Via value too (it was not empty, or parse failed) */
 			sipd_lex_list_next(&rest, &elem);
 			n = 1;
+		}
+		if (info->kind == HK_VIA || info->kind == HK_NAMEADDR_STRICT || info->kind == HK_TOKEN) {
+			/* the common list headers: each value parsed where it
+			 * stands, no separate split */
+			int rc = check_list(msg, info->kind, rest, &n, err);
+			if (rc)
+				return rc;
+			if (!n && !info->empty_ok)
+				return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+				                     "empty header value", h->value.p);
+			continue;
 		}
 		while (sipd_lex_list_next(&rest, &elem)) {
 			if (!elem.len)

@@ -24,6 +24,8 @@ CLASSES = [
     ("LEX_HEX", string.hexdigits),
     ("LEX_WS", " \t\r\n"),
     ("LEX_LIST", "\",<()"),
+    ("LEX_DIGIT", string.digits),
+    ("LEX_LABEL", ALNUM + "-_"),
 ]
 
 # (enum suffix, canonical name, compact form, list header, kind)

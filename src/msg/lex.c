@@ -156,36 +156,36 @@ bool sipd_lex_take_host(struct sipd_str *s, struct sipd_str *host, uint8_t *type
 	 * with a letter). All in one pass. */
 	const char *start = s->p, *p = start, *end = start + s->len, *label = start;
 	bool numeric = true, v4ok = true;
-	unsigned val = 0, dots = 0;
-	for (; p < end; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '.') {
-			if (p == label || *label == '-' || p[-1] == '-')
-				return false;
-			v4ok &= p - label <= 3 && val <= 255;
-			dots++;
-			label = p + 1;
-			val = 0;
-		} else if (!lex_is(c, LEX_HOST)) {
-			break;
-		} else if (c >= '0' && c <= '9') {
-			if (val < 1000)
-				val = val * 10 + (unsigned)(c - '0');
-		} else {
-			numeric = false;
+	unsigned dots = 0;
+	for (;;) {
+		/* one label, in a tight loop; then look at it as a whole */
+		unsigned digit = LEX_DIGIT;
+		while (p < end && lex_is((unsigned char)*p, LEX_LABEL)) {
+			digit &= sipd_lex_class[(unsigned char)*p];
+			p++;
 		}
+		size_t n = (size_t)(p - label);
+		if (n) {
+			if (*label == '-' || p[-1] == '-')
+				return false;
+			if (!digit) {
+				numeric = false;
+			} else if (numeric) {
+				unsigned val = 0;
+				for (size_t i = 0; i < n && i < 4; i++)
+					val = val * 10 + (unsigned)(label[i] - '0');
+				v4ok &= n <= 3 && val <= 255;
+			}
+		}
+		if (p == end || *p != '.')
+			break;
+		if (!n)
+			return false; /* an empty label: ".." or a leading '.' */
+		dots++;
+		label = ++p;
 	}
 	if (p == start)
 		return false;
-	if (p == label) {
-		/* a trailing dot: for names only */
-		if (numeric)
-			return false;
-	} else {
-		if (*label == '-' || p[-1] == '-')
-			return false;
-		v4ok &= p - label <= 3 && val <= 255;
-	}
 	if (numeric && !(v4ok && dots == 3 && p != label))
 		return false;
 	*type = numeric ? SIPD_HOST_IPV4 : SIPD_HOST_NAME;

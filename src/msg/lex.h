@@ -21,6 +21,8 @@ enum {
 	LEX_HEX = 1 << 10,
 	LEX_WS = 1 << 11, /* SP, HTAB, CR, LF: LWS inside a header value */
 	LEX_LIST = 1 << 12, /* what a list split must look at: " , < ( ) */
+	LEX_DIGIT = 1 << 13,
+	LEX_LABEL = 1 << 14, /* a host label's characters: LEX_HOST without '.' */
 };
 
 extern const uint16_t sipd_lex_class[256];

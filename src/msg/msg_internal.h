@@ -12,4 +12,11 @@ int sipd_msg_fail(const char *buf, size_t len, struct sipd_parse_error *err, int
  * located in the message. Returns SIPD_EPARSE. */
 int sipd_msg_locate(const struct sipd_msg *msg, struct sipd_parse_error *err, const char *base);
 
+/* Take one value of a list header from the start of *v, validated, and leave
+ * *v at the ',' (or the end) after it (typed.c). Errors are relative to the
+ * value's start. */
+int sipd_msg__token_take(struct sipd_str *v, struct sipd_parse_error *err);
+int sipd_msg__via_take(struct sipd_via *out, struct sipd_str *v, struct sipd_parse_error *err);
+int sipd_msg__nameaddr_take(struct sipd_str *v, bool strict, struct sipd_parse_error *err);
+
 #endif

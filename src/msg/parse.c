@@ -104,7 +104,7 @@ static bool is_version(struct sipd_str v)
 
 static bool is_sip20(struct sipd_str v)
 {
-	return sipd_str_ieq(v, "SIP/2.0");
+	return LEX_IEQ(v, "sip/2.0");
 }
 
 /* A value may start with a fold when its first line was empty. */
@@ -225,13 +225,17 @@ static int parse_core_headers(struct sipd_msg *msg, struct sipd_parse_error *err
 			                     msg->buf);
 
 	const struct sipd_hdr *h = &msg->hdrs[msg->first[SIPD_HDR_VIA]];
-	struct sipd_str v = h->value, first;
-	/* Via = ( "Via" / "v" ) HCOLON via-parm *(COMMA via-parm): not empty. */
-	if (!sipd_lex_list_next(&v, &first))
-		return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400, "empty Via header",
-		                     h->value.p);
-	if (sipd_via_parse(&msg->via, first, err))
-		return sipd_msg_locate(msg, err, first.p);
+	struct sipd_str v = h->value;
+	/* Via = ( "Via" / "v" ) HCOLON via-parm *(COMMA via-parm): not empty.
+	 * The top value is parsed where it stands, up to its ','. */
+	lex_skip_ws(&v);
+	if (!v.len || v.p[0] == ',')
+		return sipd_msg_fail(msg->buf, msg->len, err, SIPD_EPARSE, 400,
+		                     v.len ? "empty element in a list header" : "empty Via header",
+		                     v.len ? v.p : h->value.p);
+	const char *first = v.p;
+	if (sipd_msg__via_take(&msg->via, &v, err))
+		return sipd_msg_locate(msg, err, first);
 	/* From and To: name-addr / addr-spec; "*" is Contact's alone (§20.20, §20.39). */
 	h = &msg->hdrs[msg->first[SIPD_HDR_FROM]];
 	if (sipd_nameaddr_parse(&msg->from, h->value, false, err))

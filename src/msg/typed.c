@@ -1,6 +1,6 @@
 /* Typed header values (RFC 3261 §20, §25.1 and the extension RFCs named at
  * each parser). Each parses one value, already split from its list. */
-#include "msg/lex.h"
+#include "msg/msg_internal.h"
 
 #define FAIL(what, at) sipd_lex_fail(err, what, base, at)
 
@@ -44,6 +44,25 @@ int sipd_token_parse(struct sipd_str *out, struct sipd_str v, struct sipd_parse_
 	return 0;
 }
 
+/* In a list header, a value ends at the top-level ',' after it. */
+static bool at_list_end(struct sipd_str v)
+{
+	lex_skip_ws(&v);
+	return !v.len || v.p[0] == ',';
+}
+
+int sipd_msg__token_take(struct sipd_str *v, struct sipd_parse_error *err)
+{
+	struct sipd_str base = *v;
+	lex_skip_ws(v);
+	if (!lex_take(v, LEX_TOKEN).len)
+		return FAIL("expected a token", v->p);
+	lex_skip_ws(v);
+	if (v->len && v->p[0] != ',')
+		return FAIL("unexpected text after a token", v->p);
+	return 0;
+}
+
 int sipd_uint_parse(uint32_t *out, struct sipd_str v, struct sipd_parse_error *err)
 {
 	struct sipd_str base = v;
@@ -59,9 +78,10 @@ int sipd_uint_parse(uint32_t *out, struct sipd_str v, struct sipd_parse_error *e
 
 /* sent-protocol = protocol-name SLASH protocol-version SLASH transport, where
  * SLASH = SWS "/" SWS; then LWS sent-by = host [ COLON port ]; then via-params. */
-int sipd_via_parse(struct sipd_via *via, struct sipd_str v, struct sipd_parse_error *err)
+static int via_take(struct sipd_via *via, struct sipd_str *vp, bool list,
+                    struct sipd_parse_error *err)
 {
-	struct sipd_str base = v;
+	struct sipd_str v = *vp, base = v;
 	memset(via, 0, sizeof *via);
 	via->ttl = -1;
 	lex_skip_ws(&v);
@@ -146,23 +166,38 @@ int sipd_via_parse(struct sipd_via *via, struct sipd_str v, struct sipd_parse_er
 			break;
 		}
 	}
-	if (r < 0)
+	if (r < 0 && !(list && at_list_end(v)))
 		return FAIL("malformed header parameter", v.p);
 	via->params = (struct sipd_str){params, (size_t)(v.p - params)};
 	lex_skip_ws(&via->params);
+	*vp = v;
 	return 0;
 }
 
-/* display-name = *(token LWS) / quoted-string */
-int sipd_nameaddr_parse(struct sipd_nameaddr *na, struct sipd_str v, bool strict,
-                        struct sipd_parse_error *err)
+int sipd_via_parse(struct sipd_via *via, struct sipd_str v, struct sipd_parse_error *err)
 {
-	struct sipd_str base = v;
+	return via_take(via, &v, false, err);
+}
+
+int sipd_msg__via_take(struct sipd_via *out, struct sipd_str *v, struct sipd_parse_error *err)
+{
+	struct sipd_via via;
+	return via_take(out ? out : &via, v, true, err);
+}
+
+/* display-name = *(token LWS) / quoted-string */
+static int nameaddr_take(struct sipd_nameaddr *na, struct sipd_str *vp, bool strict, bool list,
+                         struct sipd_parse_error *err)
+{
+	struct sipd_str v = *vp, base = v;
 	memset(na, 0, sizeof *na);
 	lex_skip_ws(&v);
-	lex_trim_right(&v);
-	if (v.len == 1 && v.p[0] == '*') {
+	if (!list)
+		lex_trim_right(&v);
+	if (v.len && v.p[0] == '*' && at_list_end((struct sipd_str){v.p + 1, v.len - 1})) {
 		na->star = true;
+		lex_advance(&v, 1);
+		*vp = v;
 		return 0;
 	}
 	if (!v.len)
@@ -226,7 +261,8 @@ int sipd_nameaddr_parse(struct sipd_nameaddr *na, struct sipd_str v, bool strict
 		/* addr-spec: its ';' and '?' would be ambiguous, so the URI ends at
 		 * the first ';' or LWS and may not carry headers (§20). */
 		size_t n = 0;
-		while (n < v.len && v.p[n] != ';' && !lex_is((unsigned char)v.p[n], LEX_WS))
+		while (n < v.len && v.p[n] != ';' && !lex_is((unsigned char)v.p[n], LEX_WS) &&
+		       !(list && v.p[n] == ','))
 			n++;
 		if (memchr(v.p, '?', n) || memchr(v.p, ',', n))
 			return FAIL("URI with '?' or ',' must be enclosed in <>", v.p);
@@ -247,11 +283,28 @@ int sipd_nameaddr_parse(struct sipd_nameaddr *na, struct sipd_str v, bool strict
 			have_tag = true;
 		}
 	}
-	if (r < 0)
+	if (r < 0 && !(list && at_list_end(v)))
 		return FAIL("malformed header parameter", v.p);
 	na->params = (struct sipd_str){pstart, (size_t)(v.p - pstart)};
 	lex_skip_ws(&na->params);
+	*vp = v;
 	return 0;
+}
+
+int sipd_nameaddr_parse(struct sipd_nameaddr *na, struct sipd_str v, bool strict,
+                        struct sipd_parse_error *err)
+{
+	struct sipd_str base = v;
+	int rc = nameaddr_take(na, &v, strict, false, err);
+	if (rc == 0 && !at_end(&v))
+		return FAIL("unexpected text after the address", v.p);
+	return rc;
+}
+
+int sipd_msg__nameaddr_take(struct sipd_str *v, bool strict, struct sipd_parse_error *err)
+{
+	struct sipd_nameaddr na;
+	return nameaddr_take(&na, v, strict, true, err);
 }
 
 /* §10.2.1.1: values above 2**32-1 MAY be taken as 2**32-1, and malformed

@@ -173,15 +173,15 @@ int sipd_uri_parse(struct sipd_uri *uri, const char *p, size_t len, struct sipd_
 	uri->opaque = rest;
 	if (!rest.len)
 		return fail(err, "empty URI", p, rest.p);
-	if (sipd_str_ieq(uri->scheme, "sip")) {
+	if (LEX_IEQ(uri->scheme, "sip")) {
 		uri->kind = SIPD_URI_SIP;
 		return parse_sip(uri, rest, p, err);
 	}
-	if (sipd_str_ieq(uri->scheme, "sips")) {
+	if (LEX_IEQ(uri->scheme, "sips")) {
 		uri->kind = SIPD_URI_SIPS;
 		return parse_sip(uri, rest, p, err);
 	}
-	if (sipd_str_ieq(uri->scheme, "tel")) {
+	if (LEX_IEQ(uri->scheme, "tel")) {
 		uri->kind = SIPD_URI_TEL;
 		return parse_tel(uri, rest, p, err);
 	}
