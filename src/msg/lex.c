@@ -138,7 +138,11 @@ bool sipd_lex_u32(struct sipd_str *s, uint32_t *out)
 
 bool sipd_lex_take_host(struct sipd_str *s, struct sipd_str *host, uint8_t *type)
 {
-	if (s->len && s->p[0] == '[') {
+	/* host is never empty; an absent value (a parameter without '=', as
+	 * in ";maddr") has a NULL pointer that must not be offset */
+	if (!s->len)
+		return false;
+	if (s->p[0] == '[') {
 		const char *e = memchr(s->p, ']', s->len);
 		if (!e)
 			return false;

@@ -646,7 +646,10 @@ static void attempt(struct failover *f)
 		f->req.flow = flow;
 		f->retry = false;
 		f->provisional = false;
-		if (sipd_stack_request(rt->stack, &f->req, fo_cb, f, sipd_runtime_now(rt), NULL) == 0) {
+		rt->tls_name = t->host;
+		int rc = sipd_stack_request(rt->stack, &f->req, fo_cb, f, sipd_runtime_now(rt), NULL);
+		rt->tls_name = NULL;
+		if (rc == 0) {
 			sipd_runtime_kick(rt);
 			return;
 		}

@@ -78,6 +78,9 @@ struct sipd_runtime {
 	struct sipd_parse_limits limits;
 	SSL_CTX *tls_server, *tls_client;
 	struct rt_dns dns;
+	/* The host name a request being sent now was resolved from: a new TLS
+	 * connection checks the server's certificate against it (RFC 3263). */
+	const char *tls_name;
 	char rbuf[READ_CAP];
 	char tbuf[READ_CAP]; /* TLS plaintext */
 	bool rbuf_busy;

@@ -329,10 +329,16 @@ static int tls_attach(struct rt_conn *c, SSL_CTX *ctx, bool server)
 		return 0;
 	}
 	SSL_set_connect_state(c->ssl);
-	/* §26.3.1: the server's certificate must match the address we reached
-	 * (a host name, once DNS is in, will be checked and sent as SNI). */
+	/* §26.3.1: the server's certificate must match the name we resolved
+	 * (sent as SNI too), or the address when we were given only that. */
 	X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
-	X509_VERIFY_PARAM_set1_ip(param, c->remote.ip, c->remote.family == 6 ? 16 : 4);
+	const char *name = c->rt->tls_name;
+	if (name && name[0]) {
+		SSL_set_tlsext_host_name(c->ssl, name);
+		X509_VERIFY_PARAM_set1_host(param, name, 0);
+	} else {
+		X509_VERIFY_PARAM_set1_ip(param, c->remote.ip, c->remote.family == 6 ? 16 : 4);
+	}
 	return 0;
 }
 

@@ -481,6 +481,39 @@ static void rfc3261_9_1_cancel_waits_for_provisional(void **state)
 	sim_free(&sim);
 }
 
+/* ---- §18.1.1: a request larger than 1300 bytes (no known path MTU) goes over
+ * TCP when the stack has a TCP address; its Via says so */
+static void rfc3261_18_1_1_large_request_over_tcp(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 10);
+	struct sim_app app = {.request = answer_now};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &app, NULL);
+	answer_code = 200;
+	static char body[1500];
+	memset(body, 'x', sizeof body);
+	struct client_log c = {.sim = &sim};
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, NULL);
+	r.content_type = "application/sdp";
+	r.body = (struct sipd_str){body, sizeof body};
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, NULL), 0);
+	assert_int_equal(sim.log[0].transport, SIPD_TP_TCP);
+	assert_non_null(strstr(sim.last[0], "\r\nVia: SIP/2.0/TCP "));
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(c.last_code, 200);
+	/* a small one stays on UDP */
+	struct client_log c2 = {.sim = &sim};
+	sim_clear_log(&sim);
+	r = make_req(&sim, 0, 1, "OPTIONS", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c2, sim.now, NULL), 0);
+	assert_int_equal(sim.log[0].transport, SIPD_TP_UDP);
+	sim_run(&sim, UINT64_MAX);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +526,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_17_reliable_no_retransmissions),
 		cmocka_unit_test(rfc3261_17_loss_duplication_reordering),
 		cmocka_unit_test(rfc3261_9_1_cancel_waits_for_provisional),
+		cmocka_unit_test(rfc3261_18_1_1_large_request_over_tcp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
