@@ -114,6 +114,9 @@ static void rfc3261_25_1_unquote(void **state)
 	assert_int_equal(sipd_unquote(S("token"), out, sizeof out), 5);
 	assert_memory_equal(out, "token", 5);
 	assert_int_equal(sipd_unquote(S(""), out, sizeof out), 0);
+	/* an absent value (a parameter without '=') unquotes to nothing */
+	assert_int_equal(sipd_unquote(SIPD_STR_NULL, out, sizeof out), 0);
+	assert_int_equal(sipd_unquote(SIPD_STR_NULL, NULL, 0), 0);
 
 	/* capacity */
 	assert_int_equal(sipd_unquote(S("\"abcd\""), out, 4), 4);

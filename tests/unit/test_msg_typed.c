@@ -96,6 +96,9 @@ static void rfc3261_20_42_via(void **state)
 	ACCEPT(via_strict, &v, "SIP/2.0/TLS [::1];received=::2;maddr=[::3]");
 	assert_slice(v.received, "::2");
 	ACCEPT(via_strict, &v, "SIP/2.0/WSS df7jal23ls0d.invalid;ttl=0;ttl=255");
+	ACCEPT(via_strict, &v, "SIP/2.0/UDP h.example.com.;maddr=m.example.com.");
+	assert_int_equal(v.host_type, SIPD_HOST_NAME);
+	assert_slice(v.maddr, "m.example.com.");
 
 	REJECT(via_strict, &v, "");
 	REJECT(via_strict, &v, "SIP/2.0 h.example.com");
@@ -122,6 +125,8 @@ static void rfc3261_20_42_via(void **state)
 	REJECT(via_strict, &v, "SIP/2.0/UDP h.example.com;rport=65536");
 	REJECT(via_strict, &v, "SIP/2.0/UDP h.example.com;rport=x");
 	REJECT(via_strict, &v, "SIP/2.0/UDP h.example.com;maddr=-bad");
+	REJECT(via_strict, &v, "SIP/2.0/UDP h.example.com;maddr"); /* no value: no host */
+	REJECT(via_strict, &v, "SIP/2.0/UDP h.example.com;maddr=");
 	REJECT(via_strict, &v, "SIP/2.0/UDP [::1");
 	REJECT(via_strict, &v, "SIP/2.0/UDP [::1]x");
 	REJECT(via_strict, &v, "SIP/2.0/UDP 2001:db8::1");

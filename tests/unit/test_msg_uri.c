@@ -160,6 +160,10 @@ static void rfc3261_25_1_hostname(void **state)
 	assert_int_equal(u.host_type, SIPD_HOST_NAME);
 	u = uri_ok("sip:example.com.");
 	assert_slice(u.host, "example.com.");
+	assert_int_equal(u.host_type, SIPD_HOST_NAME);
+	u = uri_ok("sip:a@example.com.:5060");
+	assert_int_equal(u.host_type, SIPD_HOST_NAME);
+	assert_int_equal(u.port, 5060);
 	u = uri_ok("sip:x");
 	assert_slice(u.host, "x");
 	u = uri_ok("sip:123.example.com");
