@@ -120,6 +120,34 @@ static void rfc3261_18_3_stream_content_length_required(void **state)
 	assert_non_null(strstr(err.what, "missing Content-Length"));
 }
 
+/* Bare LF line ends (tolerated by the parser) frame the same way. */
+static void rfc3261_7_5_stream_bare_lf(void **state)
+{
+	(void)state;
+	static const char m[] = "OPTIONS sip:b@example.com SIP/2.0\n"
+				"Via: SIP/2.0/TCP h.example.com;branch=z9hG4bK1\n"
+				"From: <sip:a@example.com>;tag=1\n"
+				"To: <sip:b@example.com>\n"
+				"Call-ID: c1\n"
+				"CSeq: 1 OPTIONS\n"
+				"Content-Length: 2\n"
+				"\n"
+				"okOPTIONS";
+	size_t skip, len;
+	struct sipd_parse_error err;
+	assert_int_equal(frame(m, strlen(m), NULL, &skip, &len, &err), 0);
+	assert_int_equal(len, strlen(m) - 7);
+	struct parsed *p = parse_n(m, strlen(m), SIPD_FRAME_STREAM, NULL);
+	assert_valid(p);
+	assert_int_equal(p->rc, strlen(m) - 7);
+	assert_slice(p->msg.body, "ok");
+	parsed_free(p);
+	/* "\n\r\n" ends the headers too */
+	static const char mixed[] = "OPTIONS sip:b SIP/2.0\nl: 1\n\r\nxy";
+	assert_int_equal(frame(mixed, strlen(mixed), NULL, &skip, &len, &err), 0);
+	assert_int_equal(len, strlen(mixed) - 1);
+}
+
 /* The limits: headers that never end, and a message beyond max_message. */
 static void limits_stream_max_message(void **state)
 {
@@ -285,6 +313,7 @@ int main(void)
 		cmocka_unit_test(rfc5626_3_5_1_keepalives_skipped),
 		cmocka_unit_test(rfc3261_18_3_frame_partial),
 		cmocka_unit_test(rfc3261_18_3_stream_content_length_required),
+		cmocka_unit_test(rfc3261_7_5_stream_bare_lf),
 		cmocka_unit_test(limits_stream_max_message),
 		cmocka_unit_test(rfc3261_18_3_stream_every_split),
 		cmocka_unit_test(rfc3261_18_3_stream_byte_by_byte),
