@@ -194,7 +194,11 @@ static int nameaddr_take(struct sipd_nameaddr *na, struct sipd_str *vp, bool str
 	lex_skip_ws(&v);
 	if (!list)
 		lex_trim_right(&v);
-	if (v.len && v.p[0] == '*' && at_list_end((struct sipd_str){v.p + 1, v.len - 1})) {
+	/* STAR is Contact's alone (§20.10); a strict name-addr (Route,
+	 * Record-Route, Path, and the <absoluteURI> of the *-Info headers)
+	 * never is one. */
+	if (!strict && v.len && v.p[0] == '*' &&
+	    at_list_end((struct sipd_str){v.p + 1, v.len - 1})) {
 		na->star = true;
 		lex_advance(&v, 1);
 		*vp = v;

@@ -249,6 +249,7 @@ static void rfc3261_20_10_contact_star(void **state)
 	ACCEPT(na_loose, &na, " * ");
 	assert_true(na.star);
 	REJECT(na_loose, &na, "**");
+	REJECT(na_strict, &na, "*"); /* Route and the like: never a STAR */
 	REJECT(na_loose, &na, "* ;expires=0");
 }
 
