@@ -159,6 +159,10 @@ uint64_t sipd_stack_next_deadline(const struct sipd_stack *st);
  * with a transport error (§8.1.3.1, §18.4). */
 void sipd_stack_conn_lost(struct sipd_stack *st, uint64_t conn, uint64_t now);
 
+/* The time given to the entry point now running (recv, advance, request...):
+ * what a callback uses when it calls back into the stack. */
+uint64_t sipd_stack_now(const struct sipd_stack *st);
+
 /* Counters, for tests and statistics. */
 struct sipd_stack_stats {
 	uint64_t rx_messages, rx_dropped, rx_bad, retransmissions_absorbed;

@@ -13,6 +13,7 @@ struct sipd_stack {
 	struct sipd_stack_config cfg;
 	struct sipd_stack_callbacks cb;
 	struct sipd_stack_stats stats;
+	uint64_t now; /* the time of the entry point being run (sipd_stack_now) */
 	uint32_t allow_mask; /* bit per enum sipd_method we handle */
 	char *strings;       /* copies of the configuration's strings and locals */
 	struct sipd_local *locals;

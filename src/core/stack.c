@@ -175,6 +175,7 @@ static bool only_crlf(const char *data, size_t len)
 int sipd_stack_recv(struct sipd_stack *st, const struct sipd_flow *from, const char *data,
                     size_t len, uint64_t now)
 {
+	st->now = now;
 	st->stats.rx_messages++;
 	if (only_crlf(data, len))
 		return 0; /* keep-alive (RFC 5626 §3.5.1) */
@@ -223,6 +224,7 @@ int sipd_stack_recv(struct sipd_stack *st, const struct sipd_flow *from, const c
 
 uint64_t sipd_stack_advance(struct sipd_stack *st, uint64_t now)
 {
+	st->now = now;
 	return sipd_txl_advance(&st->txl, now);
 }
 
@@ -233,7 +235,13 @@ uint64_t sipd_stack_next_deadline(const struct sipd_stack *st)
 
 void sipd_stack_conn_lost(struct sipd_stack *st, uint64_t conn, uint64_t now)
 {
+	st->now = now;
 	sipd_txl_conn_lost(&st->txl, conn, now);
+}
+
+uint64_t sipd_stack_now(const struct sipd_stack *st)
+{
+	return st->now;
 }
 
 void sipd_stack_stats(const struct sipd_stack *st, struct sipd_stack_stats *out)
@@ -244,12 +252,13 @@ void sipd_stack_stats(const struct sipd_stack *st, struct sipd_stack_stats *out)
 int sipd_stack_request(struct sipd_stack *st, const struct sipd_request *req, sipd_txn_cb cb,
                        void *arg, uint64_t now, struct sipd_txn **out)
 {
+	st->now = now;
 	return sipd_txl_request(&st->txl, req, cb, arg, now, out);
 }
 
 int sipd_stack_send_ack(struct sipd_stack *st, const struct sipd_request *ack, uint64_t now)
 {
-	(void)now;
+	st->now = now;
 	return sipd_txl_send_ack(&st->txl, ack);
 }
 
