@@ -217,12 +217,21 @@ struct sipd_response {
 	struct sipd_str headers; /* extra header lines, each ending in CRLF */
 	const char *content_type;
 	struct sipd_str body;
+	/* A 2xx to INVITE: let the transaction retransmit it for the TU
+	 * (§13.3.1.4: T1 doubling up to T2, on every transport) until
+	 * sipd_txn_acked() says the ACK came, or until 64*T1 (Timer L), when
+	 * server_done reports a timeout and the TU should send BYE. */
+	bool retransmit_2xx;
 };
 
 /* Sends a response on a server transaction; the transaction then retransmits
  * and absorbs as §17.2 says. Returns SIPD_ESTATE after a final response (2xx
- * to INVITE excepted: its retransmissions are the TU's, RFC 6026). */
+ * to INVITE excepted: more 2xx are the TU's to send, RFC 6026). */
 int sipd_txn_respond(struct sipd_txn *tx, const struct sipd_response *resp, uint64_t now);
+
+/* The ACK of the 2xx sent on this INVITE server transaction arrived (the TU
+ * matched it to its dialog): retransmissions of the 2xx stop. */
+void sipd_txn_acked(struct sipd_txn *tx);
 
 /* The request of a server transaction (valid while the transaction lives). */
 const struct sipd_msg *sipd_txn_request(const struct sipd_txn *tx);

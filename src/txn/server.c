@@ -258,6 +258,14 @@ int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_
 			if (first_final) {
 				sipd_txn_state(tx, TS_ACCEPTED);
 				sipd_txn_arm(tx, &tx->t_end, now + 64ull * l->t1); /* Timer L */
+				if (r->size >= offsetof(struct sipd_response, retransmit_2xx) +
+				                   sizeof r->retransmit_2xx &&
+				    r->retransmit_2xx) {
+					/* §13.3.1.4, on the TU's behalf */
+					tx->ack_wait = true;
+					tx->retx_interval = l->t1;
+					sipd_txn_arm(tx, &tx->t_retx, now + l->t1);
+				}
 			}
 		} else {
 			sipd_txn_state(tx, TS_COMPLETED);
@@ -282,8 +290,9 @@ void sipd_server_timer(struct sipd_txn *tx, struct sipd_timer *t, uint64_t now)
 {
 	struct sipd_txl *l = tx->txl;
 	if (t->kind == TT_RETX) {
-		/* Timer G: retransmit the final response, doubling up to T2 */
-		if (tx->state != TS_COMPLETED)
+		/* Timer G: retransmit the final response, doubling up to T2; in
+		 * Accepted, the TU's 2xx the same way until its ACK (§13.3.1.4) */
+		if (tx->state != TS_COMPLETED && !(tx->state == TS_ACCEPTED && tx->ack_wait))
 			return;
 		if (sipd_txn_send(tx, tx->resp, tx->resp_len, true)) {
 			send_failed(tx);
@@ -293,8 +302,17 @@ void sipd_server_timer(struct sipd_txn *tx, struct sipd_timer *t, uint64_t now)
 		sipd_txn_arm(tx, &tx->t_retx, now + tx->retx_interval);
 		return;
 	}
-	/* Timer H (no ACK came), or L, I, J: the end */
-	if (tx->kind == TXN_IST && tx->state == TS_COMPLETED)
+	/* Timer H (no ACK came), or L, I, J: the end; L with our 2xx still
+	 * unacknowledged is a timeout for the TU too (§13.3.1.4) */
+	if (tx->kind == TXN_IST && (tx->state == TS_COMPLETED || tx->ack_wait))
 		tx->timed_out = true;
 	sipd_txn_terminate(tx);
+}
+
+void sipd_txn_acked(struct sipd_txn *tx)
+{
+	if (!tx || tx->kind != TXN_IST || !tx->ack_wait)
+		return;
+	tx->ack_wait = false;
+	sipd_timer_cancel(&tx->txl->timers, &tx->t_retx);
 }

@@ -34,7 +34,8 @@ struct sipd_txn {
 	bool reliable;
 	bool cancel_pending; /* ICT: CANCEL asked before any provisional */
 	bool in_merge;
-	bool timed_out; /* IST: Timer H fired */
+	bool timed_out; /* IST: Timer H fired, or L without the ACK of our 2xx */
+	bool ack_wait;  /* IST: retransmitting a 2xx until sipd_txn_acked() */
 	uint8_t method; /* enum sipd_method of the request */
 	struct sipd_flow flow; /* client: where requests go; server: where responses go */
 	struct sipd_timer t_retx, t_end;

@@ -514,6 +514,83 @@ static void rfc3261_18_1_1_large_request_over_tcp(void **state)
 	sim_free(&sim);
 }
 
+/* ---- §13.3.1.4: the UAS's 2xx, retransmitted for it by the transaction (T1
+ * doubling to T2) until the TU says the ACK came; without an ACK, Timer L
+ * (64*T1) ends it and reports a timeout so that the TU can send BYE. */
+static int accept_2xx(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *req)
+{
+	(void)node;
+	(void)req;
+	if (!tx) {
+		srv.acks++;
+		sipd_txn_acked(held); /* the TU matched the ACK to its INVITE */
+		return 0;
+	}
+	held = tx;
+	struct sipd_response r = {.size = sizeof r, .code = 200, .to_tag = {"t9", 2},
+	                          .retransmit_2xx = true};
+	assert_int_equal(sipd_txn_respond(tx, &r, sim->now), 0);
+	return 0;
+}
+
+static void uac_ack_2xx(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                        const struct sipd_msg *resp)
+{
+	client_cb(arg, tx, ev, resp);
+	struct client_log *c = arg;
+	if (ev != SIPD_TXN_RESPONSE || resp->status != 200 || !c->sim->nodes[0].test)
+		return;
+	/* the ACK of the 2xx: a request of its own (§13.2.2.4) */
+	static char h[512];
+	snprintf(h, sizeof h, "From: <sip:a@10.0.0.1>;tag=ft0\r\nTo: <sip:b@10.0.0.2>;tag=t9\r\n"
+	                      "Call-ID: %.*s\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n",
+	         (int)resp->call_id.len, resp->call_id.p);
+	struct sipd_request ack = {.size = sizeof ack, .method = {"ACK", 3},
+	                           .uri = {"sip:b@10.0.0.2", 14}, .headers = {h, strlen(h)},
+	                           .flow = sim_flow(c->sim, 0, 1, SIPD_TP_UDP)};
+	sipd_stack_send_ack(c->sim->nodes[0].st, &ack, c->sim->now);
+}
+
+static void rfc3261_13_3_1_4_2xx_retransmitted_until_ack(void **state)
+{
+	(void)state;
+	for (int with_ack = 0; with_ack < 2; with_ack++) {
+		struct sim sim;
+		sim_init(&sim, 11);
+		struct sim_app app = {.request = accept_2xx, .server_done = on_server_done};
+		sim_add_node(&sim, NULL, NULL);
+		sim_add_node(&sim, &app, NULL);
+		sim.links[1][0].delay_ms = 10;
+		sim.links[0][1].delay_ms = 10;
+		sim.nodes[0].test = with_ack ? &sim : NULL;
+		memset(&srv, 0, sizeof srv);
+		held = NULL;
+		struct client_log c = {.sim = &sim};
+		struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, NULL);
+		assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, uac_ack_2xx, &c, sim.now, NULL),
+		                 0);
+		sim_run(&sim, sim.now + 15);
+		uint64_t t0 = sim_time_of(&sim, 1, "SIP/2.0 200", 0);
+		sim_run(&sim, UINT64_MAX);
+		if (with_ack) {
+			/* the ACK arrives 20 ms after the 2xx left: no retransmission */
+			assert_int_equal(sim_count(&sim, 1, "SIP/2.0 200"), 1);
+			assert_int_equal(srv.acks, 1);
+			assert_int_equal(srv.timeouts, 0);
+		} else {
+			static const uint64_t at[] = {0,     500,   1500,  3500,  7500, 11500,
+			                              15500, 19500, 23500, 27500, 31500};
+			assert_int_equal(sim_count(&sim, 1, "SIP/2.0 200"), 11);
+			for (size_t i = 0; i < 11; i++)
+				assert_int_equal(sim_time_of(&sim, 1, "SIP/2.0 200", i) - t0, at[i]);
+			assert_int_equal(srv.timeouts, 1); /* Timer L with no ACK */
+			assert_int_equal(srv.done_at - t0, 64 * T1);
+		}
+		assert_empty(&sim);
+		sim_free(&sim);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +604,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_17_loss_duplication_reordering),
 		cmocka_unit_test(rfc3261_9_1_cancel_waits_for_provisional),
 		cmocka_unit_test(rfc3261_18_1_1_large_request_over_tcp),
+		cmocka_unit_test(rfc3261_13_3_1_4_2xx_retransmitted_until_ack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
