@@ -1,8 +1,10 @@
 #!/bin/sh
 # Interop: SIPp scenarios against `sipdialog uas` on 127.0.0.1, over UDP and
 # TCP. Usage: tests/interop/run.sh PATH/TO/sipdialog
-# Starts one uas, runs each scenario once per transport, stops the uas it
-# started (by its PID). Bounded: every sipp run has a timeout.
+# Starts two uas (one rejecting INVITE with 486, one taking calls), runs each
+# scenario once per transport, and stops the uas it started (by their PIDs),
+# which must exit 0 (under the sanitizers: no leak, no error). Bounded: every
+# sipp run has a timeout.
 set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,50 +13,75 @@ if ! command -v sipp >/dev/null 2>&1; then
   exit 1
 fi
 work=$(mktemp -d)
-uas_pid=
+pids=
 cleanup() {
-  [ -n "$uas_pid" ] && kill "$uas_pid" 2>/dev/null && wait "$uas_pid" 2>/dev/null
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-# A port of our own: try a few until both UDP and TCP bind.
-port=
-for try in 1 2 3 4 5 6 7 8; do
-  p=$(( 20000 + ($$ * 7 + try * 131) % 30000 ))
-  "$bin" uas --listen "udp:127.0.0.1:$p" --listen "tcp:127.0.0.1:$p" --reject 486 \
-    2>"$work/uas.log" &
-  uas_pid=$!
-  sleep 0.3
-  if kill -0 "$uas_pid" 2>/dev/null; then port=$p; break; fi
-  wait "$uas_pid" 2>/dev/null; uas_pid=
-done
-[ -n "$port" ] || { echo "interop: could not start the uas"; cat "$work/uas.log"; exit 1; }
-
-fail=0
-for sc in options message invite486; do
-  for tp in u1 t1; do
-    sport=$(( port + 1 + ($$ % 50) ))
-    if timeout 20 sipp 127.0.0.1:"$port" -sf "$here/scenarios/$sc.xml" -t "$tp" \
-         -i 127.0.0.1 -p 0 -m 1 -timeout 10s -timeout_error -nostdin \
-         -trace_err -error_file "$work/$sc-$tp.err" >"$work/$sc-$tp.out" 2>&1; then
-      echo "ok   $sc over $tp"
-    else
-      echo "FAIL $sc over $tp"
-      cat "$work/$sc-$tp.err" 2>/dev/null | tail -30; grep -a -i "error\|unexpected" "$work/$sc-$tp.out" | tail -5
-      fail=1
-    fi
+# start_uas NAME ARGS...: a uas on a port of its own (UDP and TCP); sets $port
+# and $pid. Tries a few ports until both bind.
+start_uas() {
+  name=$1; shift
+  port=
+  for try in 1 2 3 4 5 6 7 8; do
+    p=$(( 20000 + ($$ * 7 + try * 131 + ${#name} * 977) % 30000 ))
+    "$bin" uas --listen "udp:127.0.0.1:$p" --listen "tcp:127.0.0.1:$p" "$@" \
+      2>"$work/$name.log" &
+    pid=$!
+    sleep 0.3
+    if kill -0 "$pid" 2>/dev/null; then port=$p; pids="$pids $pid"; return 0; fi
+    wait "$pid" 2>/dev/null
   done
+  echo "interop: could not start the $name uas"; cat "$work/$name.log"
+  exit 1
+}
+
+# run NAME PORT SIPP-ARGS...: one sipp run, reported
+fail=0
+run() {
+  name=$1; p=$2; shift 2
+  if timeout 30 sipp 127.0.0.1:"$p" "$@" -i 127.0.0.1 -p 0 -m 1 -timeout 15s \
+       -timeout_error -nostdin -trace_err -error_file "$work/$name.err" \
+       >"$work/$name.out" 2>&1; then
+    echo "ok   $name"
+  else
+    echo "FAIL $name"
+    tail -30 "$work/$name.err" 2>/dev/null
+    grep -a -i "error\|unexpected" "$work/$name.out" | tail -5
+    fail=1
+  fi
+}
+
+start_uas reject --reject 486
+reject_port=$port; reject_pid=$pid
+start_uas calls
+calls_port=$port; calls_pid=$pid
+
+for tp in u1 t1; do
+  for sc in options message invite486; do
+    run "$sc-$tp" "$reject_port" -sf "$here/scenarios/$sc.xml" -t "$tp"
+  done
+  run "call_bad_cseq-$tp" "$calls_port" -sf "$here/scenarios/call_bad_cseq.xml" -t "$tp"
+  # SIPp's own UAC: INVITE, 100/180/200, ACK, BYE, 200
+  run "sipp_uac-$tp" "$calls_port" -sn uac -t "$tp" -d 200
 done
-# Stop the uas the way a user would (SIGTERM): it must exit 0, which under
+
+# Stop the uas the way a user would (SIGTERM): each must exit 0, which under
 # the sanitizers also means no leak and no error.
-kill -TERM "$uas_pid"
-wait "$uas_pid"
-st=$?
-uas_pid=
-if [ "$st" != 0 ]; then
-  echo "FAIL uas exited with status $st"
-  tail -40 "$work/uas.log"
-  fail=1
-fi
+for pair in "reject:$reject_pid" "calls:$calls_pid"; do
+  name=${pair%%:*}; p=${pair#*:}
+  kill -TERM "$p"
+  wait "$p"
+  st=$?
+  pids=$(echo "$pids" | sed "s/ $p\b//")
+  if [ "$st" != 0 ]; then
+    echo "FAIL $name uas exited with status $st"
+    tail -40 "$work/$name.log"
+    fail=1
+  fi
+done
+grep -h "requests:" "$work/reject.log" "$work/calls.log"
 exit $fail
