@@ -51,6 +51,16 @@ static bool at_list_end(struct sipd_str v)
 	return !v.len || v.p[0] == ',';
 }
 
+/* After the parameters of a list value, where sipd_lex_param() refused to
+ * go on: the value ends there only if what follows is the ','. The caller
+ * also checks that sipd_lex_param() took nothing: a ';' it took, as in
+ * "<sip:a>;" or "<sip:a>;, <sip:b>", is an empty parameter, an error. */
+static bool at_comma(struct sipd_str v)
+{
+	lex_skip_ws(&v);
+	return v.len && v.p[0] == ',';
+}
+
 int sipd_msg__token_take(struct sipd_str *v, struct sipd_parse_error *err)
 {
 	struct sipd_str base = *v;
@@ -115,7 +125,8 @@ static int via_take(struct sipd_via *via, struct sipd_str *vp, bool list,
 	const char *params = v.p;
 	struct sipd_str n, val;
 	int r;
-	while ((r = sipd_lex_param(&v, &n, &val)) > 0) {
+	const char *at;
+	while (at = v.p, (r = sipd_lex_param(&v, &n, &val)) > 0) {
 		switch (lex_lower(n.p[0])) {
 		case 'b':
 			if (LEX_IEQ(n, "branch")) {
@@ -166,7 +177,7 @@ static int via_take(struct sipd_via *via, struct sipd_str *vp, bool list,
 			break;
 		}
 	}
-	if (r < 0 && !(list && at_list_end(v)))
+	if (r < 0 && !(list && v.p == at && at_comma(v)))
 		return FAIL("malformed header parameter", v.p);
 	via->params = (struct sipd_str){params, (size_t)(v.p - params)};
 	lex_skip_ws(&via->params);
@@ -278,7 +289,8 @@ static int nameaddr_take(struct sipd_nameaddr *na, struct sipd_str *vp, bool str
 	struct sipd_str n, val;
 	int r;
 	bool have_tag = false;
-	while ((r = sipd_lex_param(&v, &n, &val)) > 0) {
+	const char *at;
+	while (at = v.p, (r = sipd_lex_param(&v, &n, &val)) > 0) {
 		if (!have_tag && LEX_IEQ(n, "tag")) {
 			struct sipd_str t = val;
 			if (!val.len || lex_take(&t, LEX_TOKEN).len != val.len)
@@ -287,7 +299,7 @@ static int nameaddr_take(struct sipd_nameaddr *na, struct sipd_str *vp, bool str
 			have_tag = true;
 		}
 	}
-	if (r < 0 && !(list && at_list_end(v)))
+	if (r < 0 && !(list && v.p == at && at_comma(v)))
 		return FAIL("malformed header parameter", v.p);
 	na->params = (struct sipd_str){pstart, (size_t)(v.p - pstart)};
 	lex_skip_ws(&na->params);
