@@ -76,7 +76,7 @@ static bool eq(struct sipd_str s, const char *lit)
 	"Content-Length: 0\r\n\r\n"
 
 static const struct sipd_dialog_opts uas_opts = {.size = sizeof uas_opts,
-                                                  .local_contact = {"sip:bob@192.0.2.4", 17}};
+                                                 .local_contact = {"sip:bob@192.0.2.4", 17}};
 
 static void rfc3261_12_1_1_uas_creates_dialog(void **state)
 {
@@ -84,7 +84,8 @@ static void rfc3261_12_1_1_uas_creates_dialog(void **state)
 	struct sipd_dialogs *t = table();
 	struct parsed *p = parse(INVITE);
 	struct sipd_dialog *d;
-	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"b0b", 3}, &uas_opts, &d), 0);
+	assert_int_equal(
+		sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"b0b", 3}, &uas_opts, &d), 0);
 	assert_true(eq(sipd_dialog_call_id(d), "a84b4c76e66710"));
 	assert_true(eq(sipd_dialog_local_tag(d), "b0b"));
 	assert_true(eq(sipd_dialog_remote_tag(d), "1928301774"));
@@ -108,8 +109,9 @@ static void rfc3261_12_1_1_uas_creates_dialog(void **state)
 	assert_int_equal(states[SIPD_DIALOG_CONFIRMED], 1);
 	/* the same id twice is refused */
 	struct sipd_dialog *d2;
-	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"b0b", 3}, &uas_opts, &d2),
-	                 SIPD_EINVAL);
+	assert_int_equal(
+		sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"b0b", 3}, &uas_opts, &d2),
+		SIPD_EINVAL);
 	assert_int_equal(sipd_dialogs_count(t), 1);
 	free(p);
 	sipd_dialogs_destroy(t);
@@ -147,10 +149,11 @@ static void rfc3261_12_1_1_missing_contact_is_400(void **state)
 {
 	(void)state;
 	struct sipd_dialogs *t = table();
-	struct parsed *p = parse("INVITE sip:bob@b.example.com SIP/2.0\r\n"
-	                         "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n"
-	                         "To: <sip:bob@b.example.com>\r\nFrom: <sip:a@a.example.com>;tag=1\r\n"
-	                         "Call-ID: nc\r\nCSeq: 1 INVITE\r\n\r\n");
+	struct parsed *p =
+		parse("INVITE sip:bob@b.example.com SIP/2.0\r\n"
+	              "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n"
+	              "To: <sip:bob@b.example.com>\r\nFrom: <sip:a@a.example.com>;tag=1\r\n"
+	              "Call-ID: nc\r\nCSeq: 1 INVITE\r\n\r\n");
 	struct sipd_dialog *d;
 	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"x", 1}, &uas_opts, &d),
 	                 SIPD_EPARSE);
@@ -161,10 +164,11 @@ static void rfc3261_12_1_1_missing_contact_is_400(void **state)
 	          "Via: SIP/2.0/UDP a.example.com\r\n"
 	          "To: <sip:bob@b.example.com>\r\nFrom: <sip:a@a.example.com>\r\n"
 	          "Call-ID: old\r\nCSeq: 1 INVITE\r\nContact: <sip:a@192.0.2.9>\r\n\r\n");
-	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"x", 1}, &uas_opts, &d), 0);
+	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"x", 1}, &uas_opts, &d),
+	                 0);
 	assert_int_equal(sipd_dialog_remote_tag(d).len, 0);
-	assert_ptr_equal(sipd_dialogs_find(t, (struct sipd_str){"old", 3}, (struct sipd_str){"x", 1},
-	                                   SIPD_STR_NULL),
+	assert_ptr_equal(sipd_dialogs_find(t, (struct sipd_str){"old", 3},
+	                                   (struct sipd_str){"x", 1}, SIPD_STR_NULL),
 	                 d);
 	free(p);
 	sipd_dialogs_destroy(t);
@@ -206,13 +210,14 @@ static void rfc3261_12_1_2_uac_creates_early_then_confirmed(void **state)
 	assert_ptr_equal(sipd_dialogs_match_response(t, &r180->m), d);
 	/* the 2xx recomputes the route set and the target, and confirms
 	 * (recomputeRouteSet, §13.2.2.4) */
-	struct parsed *ok = parse("SIP/2.0 200 OK\r\n"
-	                          "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\r\n"
-	                          "Record-Route: <sip:p9.example.com;lr>\r\n"
-	                          "To: <sip:bob@biloxi.example.com>;tag=a6c85cf\r\n"
-	                          "From: <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
-	                          "Call-ID: a84b4c76e66710\r\nCSeq: 314159 INVITE\r\n"
-	                          "Contact: <sip:bob@192.0.2.44:5070>\r\n\r\n");
+	struct parsed *ok =
+		parse("SIP/2.0 200 OK\r\n"
+	              "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\r\n"
+	              "Record-Route: <sip:p9.example.com;lr>\r\n"
+	              "To: <sip:bob@biloxi.example.com>;tag=a6c85cf\r\n"
+	              "From: <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
+	              "Call-ID: a84b4c76e66710\r\nCSeq: 314159 INVITE\r\n"
+	              "Contact: <sip:bob@192.0.2.44:5070>\r\n\r\n");
 	assert_int_equal(sipd_dialog_update_from_response(d, &ok->m), 0);
 	assert_false(sipd_dialog_early(d));
 	assert_int_equal(sipd_dialog_route_count(d), 1);
@@ -240,12 +245,14 @@ static struct sipd_dialog *dialog_with_routes(struct sipd_dialogs *t, const char
 	snprintf(text, sizeof text,
 	         "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
 	         "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n%s"
-	         "To: <sip:bob@biloxi.example.com>\r\nFrom: <sip:alice@atlanta.example.com>;tag=ft\r\n"
+	         "To: <sip:bob@biloxi.example.com>\r\nFrom: "
+	         "<sip:alice@atlanta.example.com>;tag=ft\r\n"
 	         "Call-ID: rq\r\nCSeq: 10 INVITE\r\nContact: <sip:alice@192.0.2.1>\r\n\r\n",
 	         rr);
 	struct parsed *p = parse(text);
 	struct sipd_dialog *d;
-	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"tt", 2}, &uas_opts, &d), 0);
+	assert_int_equal(
+		sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"tt", 2}, &uas_opts, &d), 0);
 	free(p);
 	sipd_dialog_confirm(d);
 	return d;
@@ -266,8 +273,8 @@ static void rfc3261_12_2_1_1_loose_routing(void **state)
 {
 	(void)state;
 	struct sipd_dialogs *t = table();
-	struct sipd_dialog *d =
-		dialog_with_routes(t, "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n");
+	struct sipd_dialog *d = dialog_with_routes(
+		t, "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n");
 	char buf[2048];
 	struct sipd_request out;
 	struct sipd_str hop;
@@ -288,8 +295,8 @@ static void rfc3261_12_2_1_1_loose_routing(void **state)
 	assert_true(has_line(out.headers, "Max-Forwards: 70"));
 	assert_false(memmem(out.headers.p, out.headers.len, "Contact:", 8)); /* not for BYE */
 	/* next request: one more; a re-INVITE carries our Contact */
-	struct sipd_dialog_request inv = {.size = sizeof inv, .method = {"INVITE", 6},
-	                                  .headers = {"Subject: x\r\n", 12}};
+	struct sipd_dialog_request inv = {
+		.size = sizeof inv, .method = {"INVITE", 6}, .headers = {"Subject: x\r\n", 12}};
 	assert_int_equal(sipd_dialog_request(d, &inv, buf, sizeof buf, &out, NULL), 0);
 	assert_true(has_line(out.headers, "CSeq: 2 INVITE"));
 	assert_true(has_line(out.headers, "Contact: <sip:bob@192.0.2.4>"));
@@ -311,8 +318,9 @@ static void rfc3261_12_2_1_1_strict_routing(void **state)
 	(void)state;
 	struct sipd_dialogs *t = table();
 	/* the first route lacks lr: a strict router (RFC 2543) */
-	struct sipd_dialog *d = dialog_with_routes(
-		t, "Record-Route: <sip:strict.example.com;maddr=192.0.2.7>, <sip:p2.example.com;lr>\r\n");
+	struct sipd_dialog *d =
+		dialog_with_routes(t, "Record-Route: <sip:strict.example.com;maddr=192.0.2.7>, "
+	                              "<sip:p2.example.com;lr>\r\n");
 	char buf[2048];
 	struct sipd_request out;
 	struct sipd_str hop;
@@ -333,8 +341,10 @@ static struct parsed *in_dialog(const char *method, unsigned cseq, const char *c
 {
 	char text[1024];
 	snprintf(text, sizeof text,
-	         "%s sip:bob@192.0.2.4 SIP/2.0\r\nVia: SIP/2.0/UDP a.example.com;branch=z9hG4bK%u\r\n"
-	         "To: <sip:bob@biloxi.example.com>;tag=tt\r\nFrom: <sip:alice@atlanta.example.com>;tag=ft\r\n"
+	         "%s sip:bob@192.0.2.4 SIP/2.0\r\nVia: SIP/2.0/UDP "
+	         "a.example.com;branch=z9hG4bK%u\r\n"
+	         "To: <sip:bob@biloxi.example.com>;tag=tt\r\nFrom: "
+	         "<sip:alice@atlanta.example.com>;tag=ft\r\n"
 	         "Call-ID: rq\r\nCSeq: %u %s\r\n%s%s%s\r\n",
 	         method, cseq, cseq, method, contact ? "Contact: <" : "", contact ? contact : "",
 	         contact ? ">\r\n" : "");
@@ -417,13 +427,15 @@ static void dialog_table_limit(void **state)
 {
 	(void)state;
 	static const struct sipd_dialogs_callbacks cb = {.size = sizeof cb};
-	struct sipd_dialogs_config c = {.size = sizeof c, .cb = &cb, .random = fake_random,
-	                                .max_dialogs = 2};
+	struct sipd_dialogs_config c = {
+		.size = sizeof c, .cb = &cb, .random = fake_random, .max_dialogs = 2};
 	struct sipd_dialogs *t = sipd_dialogs_create(&c);
 	struct parsed *p = parse(INVITE);
 	struct sipd_dialog *d;
-	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"1", 1}, &uas_opts, &d), 0);
-	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"2", 1}, &uas_opts, &d), 0);
+	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"1", 1}, &uas_opts, &d),
+	                 0);
+	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"2", 1}, &uas_opts, &d),
+	                 0);
 	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"3", 1}, &uas_opts, &d),
 	                 SIPD_ELIMIT);
 	free(p);
@@ -434,8 +446,8 @@ static void dialog_snapshot_restore(void **state)
 {
 	(void)state;
 	struct sipd_dialogs *a = table(), *b = table();
-	struct sipd_dialog *d =
-		dialog_with_routes(a, "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n");
+	struct sipd_dialog *d = dialog_with_routes(
+		a, "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n");
 	char buf1[2048], buf2[2048];
 	struct sipd_request r1, r2;
 	struct sipd_dialog_request info = {.size = sizeof info, .method = {"INFO", 4}};

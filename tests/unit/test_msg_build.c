@@ -35,7 +35,7 @@ static bool has(const struct out *o, const char *lit)
 		assert_slice_n(((struct sipd_str){(o)->mem, (size_t)bn_}), lit, sizeof(lit) - 1);  \
 	} while (0)
 
-static void buffer_bounds(void **state)
+static void builder_buffer_bounds(void **state)
 {
 	(void)state;
 	struct out o;
@@ -231,7 +231,7 @@ static void rfc3261_8_2_6_1_trying(void **state)
 
 /* Overflow is reported once, as SIPD_ENOSPC, at every capacity short of the
  * whole; nothing is written past the buffer. */
-static void response_head_overflow(void **state)
+static void rfc3261_8_2_6_response_head_overflow(void **state)
 {
 	(void)state;
 	struct parsed *req = parse_dgram(request);
@@ -309,7 +309,7 @@ static char *print(const struct sipd_msg *m, size_t *len)
 
 /* The canonical form: full names as the RFC writes them, one SP after the
  * colon, folds and LWS runs collapsed, unknown names as they came. */
-static void print_canonical_form(void **state)
+static void rfc3261_7_3_1_print_canonical_form(void **state)
 {
 	(void)state;
 	struct parsed *p = parse_dgram("OPTIONS sip:b@example.com SIP/2.0\r\n"
@@ -346,7 +346,7 @@ static void print_canonical_form(void **state)
 
 /* Print, parse again, print again: same structure, same bytes; for every
  * valid torture message. */
-static void print_round_trip_torture(void **state)
+static void rfc3261_7_3_1_print_round_trip_torture(void **state)
 {
 	(void)state;
 	static const char *const files[] = {
@@ -417,7 +417,7 @@ static void print_round_trip_torture(void **state)
 }
 
 /* A buffer too small for the print reports SIPD_ENOSPC. */
-static void print_overflow(void **state)
+static void rfc3261_7_print_overflow(void **state)
 {
 	(void)state;
 	struct parsed *p = parse_dgram(request);
@@ -432,16 +432,16 @@ static void print_overflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(buffer_bounds),
+		cmocka_unit_test(builder_buffer_bounds),
 		cmocka_unit_test(rfc3261_7_build_lines),
 		cmocka_unit_test(rfc3261_21_reason_phrases),
 		cmocka_unit_test(rfc3261_8_2_6_2_response_head),
 		cmocka_unit_test(rfc3261_8_2_6_2_to_tag_only_when_absent),
 		cmocka_unit_test(rfc3261_8_2_6_1_trying),
-		cmocka_unit_test(response_head_overflow),
-		cmocka_unit_test(print_canonical_form),
-		cmocka_unit_test(print_round_trip_torture),
-		cmocka_unit_test(print_overflow),
+		cmocka_unit_test(rfc3261_8_2_6_response_head_overflow),
+		cmocka_unit_test(rfc3261_7_3_1_print_canonical_form),
+		cmocka_unit_test(rfc3261_7_3_1_print_round_trip_torture),
+		cmocka_unit_test(rfc3261_7_print_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -623,7 +623,7 @@ static void rfc3261_25_1_empty_eager_values(void **state)
 /* ---------------------------------------------------------------- limits */
 
 /* Limits protect memory: SIPD_ELIMIT with the status to answer. */
-static void limits_max_message(void **state)
+static void rfc3261_21_5_7_limit_max_message(void **state)
 {
 	(void)state;
 	struct sipd_parse_limits lim = {.size = sizeof lim, .max_message = 100};
@@ -653,7 +653,7 @@ static void limits_max_message(void **state)
 	parsed_free(p);
 }
 
-static void limits_max_line(void **state)
+static void rfc3261_21_4_12_limit_max_line(void **state)
 {
 	(void)state;
 	struct sipd_parse_limits lim = {.size = sizeof lim, .max_line = 40};
@@ -692,7 +692,7 @@ static void limits_max_line(void **state)
 	parsed_free(p);
 }
 
-static void limits_max_headers(void **state)
+static void rfc3261_21_4_1_limit_max_headers(void **state)
 {
 	(void)state;
 	struct sipd_parse_limits lim = {.size = sizeof lim, .max_headers = 6};
@@ -722,7 +722,7 @@ static void limits_max_headers(void **state)
 /* ------------------------------------------------------- error positions */
 
 /* line and column are 1-based; the offset is from the message start. */
-static void error_position(void **state)
+static void rfc3261_7_error_position(void **state)
 {
 	(void)state;
 	struct parsed *p = parse_req_with("Expires: 12x\r\n");
@@ -766,10 +766,10 @@ int main(void)
 		cmocka_unit_test(rfc3261_7_3_1_single_value_repeated),
 		cmocka_unit_test(rfc3261_20_eager_headers),
 		cmocka_unit_test(rfc3261_25_1_empty_eager_values),
-		cmocka_unit_test(limits_max_message),
-		cmocka_unit_test(limits_max_line),
-		cmocka_unit_test(limits_max_headers),
-		cmocka_unit_test(error_position),
+		cmocka_unit_test(rfc3261_21_5_7_limit_max_message),
+		cmocka_unit_test(rfc3261_21_4_12_limit_max_line),
+		cmocka_unit_test(rfc3261_21_4_1_limit_max_headers),
+		cmocka_unit_test(rfc3261_7_error_position),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

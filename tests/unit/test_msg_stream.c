@@ -149,7 +149,7 @@ static void rfc3261_7_5_stream_bare_lf(void **state)
 }
 
 /* The limits: headers that never end, and a message beyond max_message. */
-static void limits_stream_max_message(void **state)
+static void rfc3261_18_3_limit_stream_max_message(void **state)
 {
 	(void)state;
 	size_t skip, len;
@@ -278,7 +278,7 @@ static void rfc3261_18_3_stream_error_is_final(void **state)
 }
 
 /* The buffer never holds more than max_message plus one read. */
-static void limits_stream_buffer(void **state)
+static void rfc3261_18_3_limit_stream_buffer(void **state)
 {
 	(void)state;
 	struct sipd_parse_limits lim = {.size = sizeof lim, .max_message = 1000};
@@ -314,11 +314,11 @@ int main(void)
 		cmocka_unit_test(rfc3261_18_3_frame_partial),
 		cmocka_unit_test(rfc3261_18_3_stream_content_length_required),
 		cmocka_unit_test(rfc3261_7_5_stream_bare_lf),
-		cmocka_unit_test(limits_stream_max_message),
+		cmocka_unit_test(rfc3261_18_3_limit_stream_max_message),
 		cmocka_unit_test(rfc3261_18_3_stream_every_split),
 		cmocka_unit_test(rfc3261_18_3_stream_byte_by_byte),
 		cmocka_unit_test(rfc3261_18_3_stream_error_is_final),
-		cmocka_unit_test(limits_stream_buffer),
+		cmocka_unit_test(rfc3261_18_3_limit_stream_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1003,7 +1003,7 @@ static void rfc3261_18_3_stream_pipelined_torture(void **state)
 }
 
 /* Every file of the directory has a row (and every row a file). */
-static void torture_table_complete(void **state)
+static void rfc4475_3_table_complete(void **state)
 {
 	(void)state;
 	static const char *const files[] = {
@@ -1097,7 +1097,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest){"rfc3261_18_3_stream_pipelined_torture",
 	                                 rfc3261_18_3_stream_pipelined_torture, NULL, NULL, NULL};
-	tests[n++] = (struct CMUnitTest){"torture_table_complete", torture_table_complete, NULL,
+	tests[n++] = (struct CMUnitTest){"rfc4475_3_table_complete", rfc4475_3_table_complete, NULL,
 	                                 NULL, NULL};
 	return _cmocka_run_group_tests("torture", tests, n, NULL, NULL);
 }
