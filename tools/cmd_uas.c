@@ -1,9 +1,9 @@
 /* sipdialog uas: answers calls on the listeners given. An INVITE gets 180 and
  * 200 with a built-in SDP answer (or --reject CODE), the dialog lives until
  * BYE, and requests within it follow RFC 3261 §12.2.2 (500 out of order, 481
- * for no dialog). MESSAGE, INFO, UPDATE and OPTIONS are answered 200; the
- * offer/answer of re-INVITE and UPDATE is not negotiated yet (the same SDP
- * is sent back). */
+ * for no dialog). MESSAGE, INFO, UPDATE and OPTIONS are answered 200. The
+ * offer/answer of re-INVITE and UPDATE is not negotiated yet: a re-INVITE,
+ * and an UPDATE with a body, get the same built-in SDP back. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -197,8 +197,10 @@ static int in_dialog(struct uas *u, struct sipd_txn *tx, const struct sipd_msg *
 		answer(u, tx, 200, SIPD_STR_NULL, contact, sdp, true);
 		return 0;
 	case SIPD_METHOD_UPDATE:
+		/* RFC 3311 §5.2: an offer in the UPDATE gets our answer in the 2xx */
+		sdp_answer(u, from, sdp, sizeof sdp);
 		sipd_dialog_refresh_target(d, req);
-		answer(u, tx, 200, SIPD_STR_NULL, contact, NULL, false);
+		answer(u, tx, 200, SIPD_STR_NULL, contact, req->body.len ? sdp : NULL, false);
 		return 0;
 	default: {
 		struct sipd_response r = {.size = sizeof r, .code = 200};

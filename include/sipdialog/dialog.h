@@ -206,8 +206,9 @@ bool sipd_method_refreshes_target(enum sipd_method m);
 
 /* The dialog's whole state as a compact, versioned byte string, for another
  * process to continue it (sipd_dialog_restore). Returns the length, or
- * SIPD_ENOSPC when cap is too small. The usages' own state is appended by
- * their layers. */
+ * SIPD_ENOSPC when cap is too small. A usage keeps its own state in a
+ * snapshot of its own, stored next to this one: restore refuses trailing
+ * bytes. */
 long sipd_dialog_snapshot(const struct sipd_dialog *d, uint8_t *out, size_t cap);
 /* Recreates a dialog from a snapshot into a table. Returns 0 and *out, or
  * SIPD_EPARSE (not a snapshot of a version we read), SIPD_ENOMEM,

@@ -1,6 +1,9 @@
 /* sipdialog — the UAC side of an INVITE across forks (RFC 3261 §13.2.2):
- * early dialogs per To tag, the 2xx that confirms one, the ACK of every 2xx
- * (§13.2.2.4), and what to do with the 2xx of other forks.
+ * early dialogs per To tag, the 2xx that confirms one, the ACK of each 2xx
+ * (§13.2.2.4), and what to do with the 2xx of other forks. A 2xx whose
+ * dialog cannot be made (no Contact, more than 16 forks, a full table) is not
+ * ACKed here; after Timer M, stray 2xx reach the stack's stray_2xx callback
+ * and the application ACKs them.
  *
  * This is the part of the INVITE usage that belongs with the dialog layer;
  * the session (offer/answer, re-INVITE...) sits above it.

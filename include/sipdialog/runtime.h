@@ -1,5 +1,6 @@
-/* sipdialog — the runtime: a stack driven by a libuv event loop, with UDP and
- * TCP listeners and connections (RFC 3261 §18).
+/* sipdialog — the runtime: a stack driven by a libuv event loop, with UDP,
+ * TCP and TLS listeners and connections (RFC 3261 §18, §26), and RFC 3263
+ * resolution through c-ares.
  *
  * The runtime owns the sockets, the clock and the one timer the stack needs;
  * the application keeps the callbacks of the stack (request, cancel, ...). A
@@ -68,9 +69,11 @@ const struct sipd_local *sipd_runtime_local(struct sipd_runtime *rt, size_t i);
  * timer of the application), re-arm the runtime's timer. */
 void sipd_runtime_kick(struct sipd_runtime *rt);
 
-/* Resolves a numeric host (no DNS yet) and picks the listener to send from:
- * a flow for sipd_stack_request(). `transport` 0: UDP. Returns 0 or
- * SIPD_EINVAL / SIPD_ENOTFOUND (no listener of that transport and family). */
+/* A flow to a numeric host (no DNS: see sipd_runtime_resolve) from the first
+ * listener of that transport and family, for sipd_stack_request().
+ * `transport` 0: UDP; `port` 0: 5060, or 5061 for TLS. Returns 0 or
+ * SIPD_EINVAL / SIPD_ENOTFOUND (no listener of that transport and family).
+ * Sending over TLS needs a tls: listener (its certificate and context). */
 int sipd_runtime_flow(struct sipd_runtime *rt, const char *host, uint16_t port,
                       uint8_t transport, struct sipd_flow *out);
 
@@ -102,8 +105,10 @@ int sipd_runtime_resolve(struct sipd_runtime *rt, const struct sipd_uri *uri, si
 /* Sends a request to what `target` resolves to, with failover (RFC 3263
  * §4.3): on a timeout, a transport error or a 503, the same request goes with
  * a new branch to the next target; the callback sees only the last attempt's
- * events (and one SIPD_TXN_TERMINATED). req->flow is ignored. The request's
- * text is copied. */
+ * events (and one SIPD_TXN_TERMINATED). When no target could be tried at all
+ * (resolution failed), the callback gets SIPD_TXN_TRANSPORT_ERROR with a NULL
+ * response and a NULL transaction, then SIPD_TXN_TERMINATED. req->flow is
+ * ignored. The request's text is copied. */
 int sipd_runtime_request(struct sipd_runtime *rt, const struct sipd_request *req,
                          const struct sipd_uri *target, sipd_txn_cb cb, void *arg);
 

@@ -93,7 +93,8 @@ struct sipd_stack_callbacks {
 	 * transaction (NULL for an ACK, which has none). The application answers
 	 * with sipd_txn_respond(), now or later. Return 0 when taken; a negative
 	 * value declines it and the core answers as the RFC says (481 within a
-	 * dialog, 405/501 otherwise, 200 to OPTIONS). */
+	 * dialog, 200 to OPTIONS, 405 with Allow otherwise; methods not in the
+	 * configured Allow never get here: 405, or 501 when unknown). */
 	int (*request)(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
 	               const struct sipd_flow *from);
 
@@ -147,9 +148,13 @@ struct sipd_stack *sipd_stack_create(const struct sipd_stack_config *cfg);
 /* Frees the stack and every transaction; sends nothing, calls no callback. */
 void sipd_stack_destroy(struct sipd_stack *st);
 
-/* A datagram, or one whole message from a stream (see sipd_stream). Malformed
- * requests are answered 400/505/513 when their Via allows it, else dropped;
- * both are counted. Returns 0, or a negative code for a message dropped. */
+/* A datagram, or one whole message from a stream (see sipd_stream). A request
+ * that frames and has its core headers (sipd_msg_parse) but fails the full
+ * check (sipd_msg_check) is answered statelessly with the status the fault
+ * calls for (400 with the reason as phrase, 501...). A message that cannot be
+ * parsed that far (a bad start line, an unsupported version, a bad Via, From,
+ * To, Call-ID or CSeq) cannot be answered and is dropped. Both are counted
+ * (rx_bad). Returns 0, or a negative code for a message dropped. */
 int sipd_stack_recv(struct sipd_stack *st, const struct sipd_flow *from, const char *data,
                     size_t len, uint64_t now);
 /* Runs the timers due at `now`. Returns the next deadline (UINT64_MAX: none). */

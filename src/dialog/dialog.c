@@ -191,7 +191,13 @@ static int set_dyn(struct sipd_dialog *d, struct sipd_str target, const struct s
 		overlap = inside(d, routes[i]);
 	char *area = d->dyn;
 	size_t cap = d->dyn_cap;
-	if (overlap || need > cap) {
+	/* New strings taken from the area itself (a refresh keeps the routes)
+	 * are laid out in a scratch buffer first, then copied back in place. */
+	char scratch[2048];
+	bool via_scratch = overlap && need <= cap && need <= sizeof scratch;
+	if (via_scratch) {
+		area = scratch;
+	} else if (overlap || need > cap) {
 		cap = need + DYN_SLACK;
 		area = malloc(cap);
 		if (!area)
@@ -209,7 +215,9 @@ static int set_dyn(struct sipd_dialog *d, struct sipd_str target, const struct s
 		off += routes[i].len;
 	}
 	d->nroutes = (uint16_t)n;
-	if (area != d->dyn) {
+	if (via_scratch) {
+		memcpy(d->dyn, scratch, need);
+	} else if (area != d->dyn) {
 		if (d->dyn_owned)
 			free(d->dyn);
 		d->dyn = area;

@@ -774,8 +774,8 @@ int sipd_runtime_flow(struct sipd_runtime *rt, const char *host, uint16_t port, 
 	memset(out, 0, sizeof *out);
 	if (sipd_addr_parse(&out->remote, host, strlen(host)))
 		return SIPD_EINVAL;
-	out->remote.port = port ? port : 5060;
 	out->transport = transport ? transport : SIPD_TP_UDP;
+	out->remote.port = port ? port : (out->transport == SIPD_TP_TLS ? 5061 : 5060);
 	for (size_t i = 0; i < rt->nlisten; i++) {
 		if (rt->locals[i].transport == out->transport &&
 		    rt->locals[i].addr.family == out->remote.family) {

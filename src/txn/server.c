@@ -163,6 +163,8 @@ int sipd_txl_server(struct sipd_txl *l, const struct sipd_msg *req, const struct
  * no transaction is freed under a caller's feet. */
 static void send_failed(struct sipd_txn *tx)
 {
+	tx->send_failed = true;
+	tx->ack_wait = false;
 	sipd_timer_cancel(&tx->txl->timers, &tx->t_retx);
 	sipd_txn_arm(tx, &tx->t_end, 0);
 }
@@ -304,7 +306,7 @@ void sipd_server_timer(struct sipd_txn *tx, struct sipd_timer *t, uint64_t now)
 	}
 	/* Timer H (no ACK came), or L, I, J: the end; L with our 2xx still
 	 * unacknowledged is a timeout for the TU too (§13.3.1.4) */
-	if (tx->kind == TXN_IST && (tx->state == TS_COMPLETED || tx->ack_wait))
+	if (tx->kind == TXN_IST && !tx->send_failed && (tx->state == TS_COMPLETED || tx->ack_wait))
 		tx->timed_out = true;
 	sipd_txn_terminate(tx);
 }

@@ -36,6 +36,7 @@ struct sipd_txn {
 	bool in_merge;
 	bool timed_out; /* IST: Timer H fired, or L without the ACK of our 2xx */
 	bool ack_wait;  /* IST: retransmitting a 2xx until sipd_txn_acked() */
+	bool send_failed; /* a transport error: ending, but not a timeout */
 	uint8_t method; /* enum sipd_method of the request */
 	struct sipd_flow flow; /* client: where requests go; server: where responses go */
 	struct sipd_timer t_retx, t_end;
