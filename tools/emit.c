@@ -15,6 +15,38 @@ static void indent(struct emit *e)
 		fputs("  ", e->f);
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629 §4: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf; /* the range of the second byte */
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (len > n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
 /* JSON string body: escapes, and bytes that are not UTF-8 as \u00XX. */
 static void json_chars(FILE *f, const char *p, size_t n)
 {
@@ -34,11 +66,8 @@ static void json_chars(FILE *f, const char *p, size_t n)
 		} else if (c < 0x80) {
 			fputc(c, f);
 		} else {
-			size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-			bool ok = len && i + len <= n;
-			for (size_t k = 1; ok && k < len; k++)
-				ok = ((unsigned char)p[i + k] & 0xc0) == 0x80;
-			if (ok) {
+			size_t len = utf8_len((const unsigned char *)p + i, n - i);
+			if (len) {
 				fwrite(p + i, 1, len, f);
 				i += len - 1;
 			} else {
