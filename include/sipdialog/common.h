@@ -24,6 +24,14 @@ struct sipd_str {
 
 #define SIPD_STR_NULL ((struct sipd_str){NULL, 0})
 
+/* A deadline in a stack's timer heap. Its fields belong to the stack; users
+ * embed one (see struct sipd_stack_timer in stack.h) and never touch them. */
+struct sipd_timer {
+	uint64_t at;
+	uint32_t idx; /* position in the heap, UINT32_MAX when not armed */
+	uint8_t kind; /* what owns it */
+};
+
 enum sipd_error {
 	SIPD_OK = 0,
 	SIPD_EINVAL = -1,    /* a bad argument from the caller */

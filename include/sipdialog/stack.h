@@ -164,6 +164,27 @@ uint64_t sipd_stack_next_deadline(const struct sipd_stack *st);
  * with a transport error (§8.1.3.1, §18.4). */
 void sipd_stack_conn_lost(struct sipd_stack *st, uint64_t conn, uint64_t now);
 
+/* Timers for the layers above the transactions (dialogs, sessions,
+ * subscriptions): they live in the stack's one heap, fire from
+ * sipd_stack_advance(), and count in sipd_stack_next_deadline(). Embed one
+ * where it is needed; init once, then arm and cancel as often as needed. The
+ * callback may arm it again. */
+struct sipd_stack_timer {
+	struct sipd_timer base; /* the stack's */
+	void (*cb)(void *arg, struct sipd_stack_timer *t, uint64_t now);
+	void *arg;
+};
+void sipd_stack_timer_init(struct sipd_stack_timer *t,
+                           void (*cb)(void *arg, struct sipd_stack_timer *t, uint64_t now),
+                           void *arg);
+/* Arms (or re-arms) the timer at the absolute time `at`. SIPD_ENOMEM when the
+ * heap cannot grow. */
+int sipd_stack_timer_arm(struct sipd_stack *st, struct sipd_stack_timer *t, uint64_t at);
+/* Disarms it; harmless when not armed. Must be called before the memory of an
+ * armed timer goes. */
+void sipd_stack_timer_cancel(struct sipd_stack *st, struct sipd_stack_timer *t);
+bool sipd_stack_timer_armed(const struct sipd_stack_timer *t);
+
 /* The time given to the entry point now running (recv, advance, request...):
  * what a callback uses when it calls back into the stack. */
 uint64_t sipd_stack_now(const struct sipd_stack *st);

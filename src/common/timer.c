@@ -13,8 +13,7 @@ void sipd_timer_init(struct sipd_timer *t, uint8_t kind)
 
 void sipd_timers_free(struct sipd_timers *ts)
 {
-	for (size_t i = 0; i < ts->len; i++)
-		ts->heap[i]->idx = UINT32_MAX;
+	/* The timers themselves are not touched: their owners may be gone. */
 	free(ts->heap);
 	ts->heap = NULL;
 	ts->len = ts->cap = 0;

@@ -7,11 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sipd_timer {
-	uint64_t at;
-	uint32_t idx; /* position in the heap, UINT32_MAX when not armed */
-	uint8_t kind; /* owner's own meaning */
-};
+#include <sipdialog/common.h> /* struct sipd_timer */
 
 struct sipd_timers {
 	struct sipd_timer **heap;

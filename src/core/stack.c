@@ -239,6 +239,30 @@ void sipd_stack_conn_lost(struct sipd_stack *st, uint64_t conn, uint64_t now)
 	sipd_txl_conn_lost(&st->txl, conn, now);
 }
 
+void sipd_stack_timer_init(struct sipd_stack_timer *t,
+                           void (*cb)(void *arg, struct sipd_stack_timer *t, uint64_t now),
+                           void *arg)
+{
+	sipd_timer_init(&t->base, TT_USER);
+	t->cb = cb;
+	t->arg = arg;
+}
+
+int sipd_stack_timer_arm(struct sipd_stack *st, struct sipd_stack_timer *t, uint64_t at)
+{
+	return sipd_timer_arm(&st->txl.timers, &t->base, at);
+}
+
+void sipd_stack_timer_cancel(struct sipd_stack *st, struct sipd_stack_timer *t)
+{
+	sipd_timer_cancel(&st->txl.timers, &t->base);
+}
+
+bool sipd_stack_timer_armed(const struct sipd_stack_timer *t)
+{
+	return sipd_timer_armed(&t->base);
+}
+
 uint64_t sipd_stack_now(const struct sipd_stack *st)
 {
 	return st->now;

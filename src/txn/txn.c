@@ -125,6 +125,11 @@ uint64_t sipd_txl_advance(struct sipd_txl *l, uint64_t now)
 	/* Bounded: each pass either fires a timer or stops; a timer that re-arms
 	 * itself does so in the future. */
 	while ((t = sipd_timers_pop_due(&l->timers, now))) {
+		if (t->kind == TT_USER) {
+			struct sipd_stack_timer *u = CONTAINER(t, struct sipd_stack_timer, base);
+			u->cb(u->arg, u, now);
+			continue;
+		}
 		struct sipd_txn *tx = t->kind == TT_RETX ? CONTAINER(t, struct sipd_txn, t_retx)
 		                                         : CONTAINER(t, struct sipd_txn, t_end);
 		if (tx->kind == TXN_ICT || tx->kind == TXN_NICT)

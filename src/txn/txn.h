@@ -20,7 +20,8 @@ enum txn_state {
 	TS_TERMINATED,
 };
 
-enum txn_timer_kind { TT_RETX, TT_END };
+/* TT_USER: a struct sipd_stack_timer of the layers above */
+enum txn_timer_kind { TT_RETX, TT_END, TT_USER };
 
 struct sipd_txl;
 

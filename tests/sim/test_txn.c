@@ -591,6 +591,47 @@ static void rfc3261_13_3_1_4_2xx_retransmitted_until_ack(void **state)
 	}
 }
 
+/* ---- the stack's timers for the layers above: exact times, re-armed from
+ * the callback, cancelled, counted in the next deadline */
+static uint64_t fired_at[8];
+static int fired;
+static void tick(void *arg, struct sipd_stack_timer *t, uint64_t now)
+{
+	struct sim *sim = arg;
+	fired_at[fired++] = now;
+	if (fired < 3)
+		sipd_stack_timer_arm(sim->nodes[0].st, t, now + 250);
+}
+
+static void stack_timers_for_usages(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 12);
+	sim_add_node(&sim, NULL, NULL);
+	struct sipd_stack *st = sim.nodes[0].st;
+	struct sipd_stack_timer a, b;
+	sipd_stack_timer_init(&a, tick, &sim);
+	sipd_stack_timer_init(&b, tick, &sim);
+	fired = 0;
+	uint64_t t0 = sim.now;
+	assert_int_equal(sipd_stack_timer_arm(st, &a, t0 + 100), 0);
+	assert_int_equal(sipd_stack_timer_arm(st, &b, t0 + 50), 0);
+	assert_true(sipd_stack_timer_armed(&b));
+	assert_int_equal(sipd_stack_next_deadline(st), t0 + 50);
+	sipd_stack_timer_cancel(st, &b);
+	sipd_stack_timer_cancel(st, &b); /* twice is harmless */
+	assert_false(sipd_stack_timer_armed(&b));
+	assert_int_equal(sipd_stack_next_deadline(st), t0 + 100);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(fired, 3);
+	assert_int_equal(fired_at[0] - t0, 100);
+	assert_int_equal(fired_at[1] - t0, 350);
+	assert_int_equal(fired_at[2] - t0, 600);
+	assert_false(sipd_stack_timer_armed(&a));
+	sim_free(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +646,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_9_1_cancel_waits_for_provisional),
 		cmocka_unit_test(rfc3261_18_1_1_large_request_over_tcp),
 		cmocka_unit_test(rfc3261_13_3_1_4_2xx_retransmitted_until_ack),
+		cmocka_unit_test(stack_timers_for_usages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
