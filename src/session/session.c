@@ -1,0 +1,504 @@
+/* INVITE sessions (RFC 3261 §13-15): the UAS side for now. A session is one
+ * usage of its dialog; it owns the offer/answer engine, follows the INVITE
+ * to its ACK, answers the requests within the dialog, and ends with BYE. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sipdialog/session.h>
+
+#define MAX_PENDING 8
+
+struct sipd_session {
+	struct sipd_session_env env;
+	struct sipd_session_callbacks cb;
+	void *arg;
+	struct sipd_dialog *d;
+	struct sipd_oa oa;
+	uint8_t state, end;
+	bool uas;
+	bool wait_ack;      /* our 2xx to an INVITE is out, its ACK not in */
+	bool offer_in_2xx;  /* that 2xx carried our offer: the ACK brings the answer */
+	bool bye_pending;   /* asked to BYE while waiting for the ACK (§15) */
+	struct sipd_txn *invite;      /* the INVITE server transaction we answer */
+	uint32_t invite_cseq;
+	/* server transactions of requests the application still has to answer,
+	 * answered 487 if the session ends first (§15.1.2) */
+	struct sipd_txn *pending[MAX_PENDING];
+	size_t npending;
+	struct sipd_flow flow; /* where the peer is: requests within go there */
+	char tag[16];
+	char *bye_reason;
+	char contact[]; /* our Contact URI, NUL-terminated */
+};
+
+static uint64_t now_of(const struct sipd_session *s)
+{
+	return sipd_stack_now(s->env.stack);
+}
+
+static void set_state(struct sipd_session *s, enum sipd_session_state st,
+                      enum sipd_session_end why, const struct sipd_msg *msg)
+{
+	if (s->state == st || s->state == SIPD_SESSION_TERMINATED)
+		return;
+	s->state = (uint8_t)st;
+	if (st == SIPD_SESSION_TERMINATED) {
+		s->end = (uint8_t)why;
+		sipd_oa_close(&s->oa);
+		if (s->d)
+			sipd_dialog_terminate(s->d, why == SIPD_SESSION_END_BYE_REMOTE ? SIPD_END_REMOTE_BYE
+			                            : why == SIPD_SESSION_END_BYE_LOCAL ? SIPD_END_LOCAL_BYE
+			                            : why == SIPD_SESSION_END_CANCELLED ? SIPD_END_CANCELLED
+			                            : why == SIPD_SESSION_END_REJECTED  ? SIPD_END_REJECTED
+			                            : why == SIPD_SESSION_END_NO_ACK    ? SIPD_END_TIMEOUT
+			                                                                : SIPD_END_ERROR);
+	}
+	if (s->cb.state)
+		s->cb.state(s->arg, s, st, why, msg);
+}
+
+static void add_pending(struct sipd_session *s, struct sipd_txn *tx)
+{
+	if (s->npending < MAX_PENDING) {
+		s->pending[s->npending++] = tx;
+		sipd_txn_set_user(tx, s);
+	}
+}
+
+static bool drop_pending(struct sipd_session *s, struct sipd_txn *tx)
+{
+	for (size_t i = 0; i < s->npending; i++)
+		if (s->pending[i] == tx) {
+			s->pending[i] = s->pending[--s->npending];
+			return true;
+		}
+	return false;
+}
+
+/* A response on one of the session's server transactions, with our Contact
+ * on what may refresh the peer's view of us (1xx/2xx to INVITE and UPDATE). */
+static int send_response(struct sipd_session *s, struct sipd_txn *tx, unsigned code,
+                         const char *reason, struct sipd_str body, bool contact,
+                         bool retransmit_2xx, const char *extra)
+{
+	char hdrs[512];
+	size_t n = 0;
+	if (contact)
+		n = (size_t)snprintf(hdrs, sizeof hdrs, "Contact: <%s>\r\n", s->contact);
+	if (extra && n < sizeof hdrs)
+		n += (size_t)snprintf(hdrs + n, sizeof hdrs - n, "%s", extra);
+	if (n >= sizeof hdrs)
+		return SIPD_ENOSPC;
+	struct sipd_response r = {.size = sizeof r,
+	                          .code = code,
+	                          .reason = reason,
+	                          .to_tag = {s->tag, sizeof s->tag},
+	                          .headers = {hdrs, n},
+	                          .content_type = body.len ? "application/sdp" : NULL,
+	                          .body = body,
+	                          .retransmit_2xx = retransmit_2xx};
+	return sipd_txn_respond(tx, &r, now_of(s));
+}
+
+static int ensure_dialog(struct sipd_session *s)
+{
+	if (s->d)
+		return 0;
+	const struct sipd_msg *req = sipd_txn_request(s->invite);
+	struct sipd_dialog_opts o = {.size = sizeof o,
+	                             .local_contact = {s->contact, strlen(s->contact)},
+	                             .tls = s->flow.transport == SIPD_TP_TLS};
+	int rc = sipd_dialog_create_uas(s->env.dialogs, req, (struct sipd_str){s->tag, sizeof s->tag},
+	                                &o, &s->d);
+	if (rc)
+		return rc;
+	sipd_dialog_set_user(s->d, s);
+	sipd_dialog_usage_add(s->d);
+	return 0;
+}
+
+int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite,
+                     const struct sipd_flow *from, const struct sipd_session_opts *o,
+                     struct sipd_session **out)
+{
+	if (!env || !env->stack || !env->dialogs || !invite || !from || !o || !out)
+		return SIPD_EINVAL;
+	const struct sipd_msg *req = sipd_txn_request(invite);
+	if (!req || req->method != SIPD_METHOD_INVITE || req->to.tag.len)
+		return SIPD_EINVAL;
+	size_t clen = o->dialog.local_contact.len;
+	struct sipd_session *s = calloc(1, sizeof *s + clen + 1);
+	if (!s)
+		return SIPD_ENOMEM;
+	memcpy(s->contact, o->dialog.local_contact.p, clen);
+	s->env = *env;
+	if (o->cb)
+		memcpy(&s->cb, o->cb, o->cb->size < sizeof s->cb ? o->cb->size : sizeof s->cb);
+	s->arg = o->arg;
+	s->uas = true;
+	s->invite = invite;
+	s->invite_cseq = req->cseq.seq;
+	s->flow = *from;
+	sipd_oa_init(&s->oa);
+	sipd_stack_random_token(env->stack, s->tag, sizeof s->tag);
+	sipd_txn_set_user(invite, s);
+	/* §12.1.1: a dialog needs the peer's Contact; without one, 400 now */
+	int rc = ensure_dialog(s);
+	if (rc == 0 && sipd_msg_has_session_body(req))
+		rc = sipd_oa_recv_offer(&s->oa, req->body);
+	if (rc) {
+		if (rc == SIPD_EPARSE)
+			send_response(s, invite, 400, "Missing or bad Contact", SIPD_STR_NULL, false, false,
+			              NULL);
+		sipd_txn_set_user(invite, NULL);
+		sipd_session_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str body)
+{
+	if (!s->uas || !s->invite || code < 101 || code > 199 || s->state > SIPD_SESSION_EARLY)
+		return SIPD_ESTATE;
+	/* an answer in an unreliable provisional is a preview (RFC 6337 §3.1.1):
+	 * the offer/answer state moves with the 2xx */
+	int rc = send_response(s, s->invite, code, NULL, body, true, false, NULL);
+	if (rc == 0)
+		set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
+	return rc;
+}
+
+int sipd_session_accept(struct sipd_session *s, struct sipd_str body)
+{
+	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY)
+		return SIPD_ESTATE;
+	/* the answer to the INVITE's offer, or our offer (its answer comes in
+	 * the ACK, §13.2.1) */
+	bool answer = sipd_oa_state(&s->oa) == SIPD_OA_HAVE_REMOTE_OFFER;
+	if (!answer && !body.len)
+		return SIPD_EINVAL; /* a 2xx to an INVITE without an offer must offer */
+	int rc = answer ? sipd_oa_send_answer(&s->oa, body) : sipd_oa_send_offer(&s->oa, body);
+	if (rc)
+		return rc;
+	s->offer_in_2xx = !answer;
+	rc = send_response(s, s->invite, 200, NULL, body, true, true, NULL);
+	if (rc)
+		return rc;
+	s->wait_ack = true;
+	sipd_dialog_confirm(s->d);
+	set_state(s, SIPD_SESSION_WAIT_ACK, SIPD_SESSION_END_NONE, NULL);
+	return 0;
+}
+
+/* Ends what is still open when the session ends: requests not answered get
+ * 487 (§15.1.2), the INVITE too if it had no final response. */
+static void close_pending(struct sipd_session *s)
+{
+	while (s->npending) {
+		struct sipd_txn *tx = s->pending[--s->npending];
+		send_response(s, tx, 487, NULL, SIPD_STR_NULL, false, false, NULL);
+		sipd_txn_set_user(tx, NULL);
+	}
+}
+
+int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reason)
+{
+	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY || code < 300 || code > 699)
+		return SIPD_ESTATE;
+	int rc = send_response(s, s->invite, code, reason, SIPD_STR_NULL, false, false, NULL);
+	if (rc)
+		return rc;
+	sipd_oa_rollback(&s->oa);
+	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_REJECTED, NULL);
+	return 0;
+}
+
+void sipd_session_cancelled(struct sipd_session *s)
+{
+	if (!s->invite || s->state > SIPD_SESSION_EARLY)
+		return; /* the 2xx crossed the CANCEL: nothing changes (§9.2) */
+	send_response(s, s->invite, 487, NULL, SIPD_STR_NULL, false, false, NULL);
+	close_pending(s);
+	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_CANCELLED, NULL);
+}
+
+/* ---------------------------------------------------------------- requests we send */
+
+static int send_in_dialog(struct sipd_session *s, const char *method, const char *extra,
+                          sipd_txn_cb cb)
+{
+	char buf[2048];
+	struct sipd_request r;
+	struct sipd_dialog_request dr = {.size = sizeof dr,
+	                                 .method = {method, strlen(method)},
+	                                 .headers = {extra, extra ? strlen(extra) : 0}};
+	int rc = sipd_dialog_request(s->d, &dr, buf, sizeof buf, &r, NULL);
+	if (rc)
+		return rc;
+	r.flow = s->flow;
+	if (r.flow.transport == SIPD_TP_UDP)
+		r.flow.conn = 0;
+	return sipd_stack_request(s->env.stack, &r, cb, NULL, now_of(s), NULL);
+}
+
+static int send_bye(struct sipd_session *s, enum sipd_session_end why)
+{
+	char extra[300];
+	extra[0] = 0;
+	if (s->bye_reason)
+		snprintf(extra, sizeof extra, "Reason: %s\r\n", s->bye_reason);
+	int rc = send_in_dialog(s, "BYE", extra[0] ? extra : NULL, NULL);
+	close_pending(s);
+	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
+	return rc;
+}
+
+int sipd_session_bye(struct sipd_session *s, const char *reason)
+{
+	if (s->state == SIPD_SESSION_TERMINATED || s->bye_pending)
+		return SIPD_ESTATE;
+	/* §15: the callee never BYEs an early dialog (it rejects the INVITE) */
+	if (s->uas && s->state < SIPD_SESSION_WAIT_ACK)
+		return SIPD_ESTATE;
+	if (reason) {
+		size_t n = strlen(reason) + 1;
+		free(s->bye_reason);
+		if (!(s->bye_reason = malloc(n)))
+			return SIPD_ENOMEM;
+		memcpy(s->bye_reason, reason, n);
+	}
+	if (s->wait_ack) {
+		s->bye_pending = true; /* after the ACK, or its timeout (§15) */
+		return 0;
+	}
+	return send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
+}
+
+/* ---------------------------------------------------------------- requests we receive */
+
+static void on_ack(struct sipd_session *s, const struct sipd_msg *ack)
+{
+	/* the ACK of our 2xx: same CSeq number as the INVITE (§13.2.2.4) */
+	if (!s->wait_ack || ack->cseq.seq != s->invite_cseq)
+		return; /* a stray or late ACK: nothing to do */
+	s->wait_ack = false;
+	if (s->invite)
+		sipd_txn_acked(s->invite);
+	if (s->offer_in_2xx) {
+		/* the answer to the offer of our 2xx (§13.2.1) */
+		s->offer_in_2xx = false;
+		if (sipd_msg_has_session_body(ack))
+			sipd_oa_recv_answer(&s->oa, ack->body);
+		else
+			sipd_oa_rollback(&s->oa);
+	}
+	set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
+	if (s->bye_pending)
+		send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
+}
+
+static void on_bye(struct sipd_session *s, struct sipd_txn *tx, const struct sipd_msg *bye)
+{
+	send_response(s, tx, 200, NULL, SIPD_STR_NULL, false, false, NULL);
+	/* an INVITE still unanswered ends too (the caller BYEd an early dialog) */
+	if (s->invite && s->state < SIPD_SESSION_WAIT_ACK)
+		send_response(s, s->invite, 487, NULL, SIPD_STR_NULL, false, false, NULL);
+	s->wait_ack = false;
+	close_pending(s);
+	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_BYE_REMOTE, bye);
+}
+
+static bool has_pending_method(const struct sipd_session *s, enum sipd_method m)
+{
+	for (size_t i = 0; i < s->npending; i++)
+		if (sipd_txn_request(s->pending[i])->method == m)
+			return true;
+	return false;
+}
+
+/* The default answers when the application does not take a request. */
+static void default_answer(struct sipd_session *s, struct sipd_txn *tx,
+                           const struct sipd_msg *req)
+{
+	switch (req->method) {
+	case SIPD_METHOD_INVITE:
+	case SIPD_METHOD_UPDATE: {
+		struct sipd_str local = sipd_oa_local(&s->oa);
+		sipd_session_respond(s, tx, local.len ? 200 : 488, local);
+		return;
+	}
+	case SIPD_METHOD_INFO:
+		sipd_session_respond(s, tx, 469, SIPD_STR_NULL); /* RFC 6086 §4.2.2 */
+		return;
+	case SIPD_METHOD_OPTIONS:
+		sipd_session_respond(s, tx, 200, SIPD_STR_NULL);
+		return;
+	case SIPD_METHOD_REFER:
+		sipd_session_respond(s, tx, 603, SIPD_STR_NULL);
+		return;
+	default:
+		sipd_session_respond(s, tx, 501, SIPD_STR_NULL);
+		return;
+	}
+}
+
+static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct sipd_msg *req)
+{
+	bool invite = req->method == SIPD_METHOD_INVITE;
+	/* §14.2, RFC 3311 §5.2: a request while ours is pending is glare (491); while
+	 * theirs is still unanswered, 500 with a Retry-After of 0-10 s */
+	if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
+		send_response(s, tx, 491, NULL, SIPD_STR_NULL, false, false, NULL);
+		return;
+	}
+	if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_REMOTE_OFFER ||
+	    (invite && (has_pending_method(s, SIPD_METHOD_INVITE) || s->wait_ack))) {
+		uint8_t r;
+		char extra[32];
+		sipd_stack_random_token(s->env.stack, (char *)&r, 1);
+		snprintf(extra, sizeof extra, "Retry-After: %u\r\n", (unsigned)(r % 11));
+		send_response(s, tx, 500, NULL, SIPD_STR_NULL, false, false, extra);
+		return;
+	}
+	if (sipd_msg_has_session_body(req) && sipd_oa_recv_offer(&s->oa, req->body)) {
+		send_response(s, tx, 500, NULL, SIPD_STR_NULL, false, false, NULL);
+		return;
+	}
+	add_pending(s, tx);
+	if (!s->cb.request || s->cb.request(s->arg, s, tx, req) < 0)
+		default_answer(s, tx, req);
+}
+
+int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned code,
+                         struct sipd_str body)
+{
+	const struct sipd_msg *req = sipd_txn_request(tx);
+	if (!req || !drop_pending(s, tx))
+		return SIPD_EINVAL;
+	sipd_txn_set_user(tx, NULL);
+	bool ok = code >= 200 && code < 300;
+	bool modify = req->method == SIPD_METHOD_INVITE || req->method == SIPD_METHOD_UPDATE;
+	if (modify) {
+		bool offered = sipd_oa_state(&s->oa) == SIPD_OA_HAVE_REMOTE_OFFER;
+		if (ok) {
+			int rc = offered ? sipd_oa_send_answer(&s->oa, body)
+			         : body.len ? sipd_oa_send_offer(&s->oa, body) : 0;
+			if (rc)
+				return rc;
+			/* send the engine's copy: body may have pointed at what the
+			 * engine just replaced (the default answer is the last local) */
+			if (offered)
+				body = sipd_oa_local(&s->oa);
+			else if (body.len)
+				body = sipd_oa_pending_offer(&s->oa);
+			s->offer_in_2xx = !offered && body.len && req->method == SIPD_METHOD_INVITE;
+			/* §12.2.2, RFC 6141: an accepted target refresh updates the target */
+			sipd_dialog_refresh_target(s->d, req);
+		} else if (code >= 300) {
+			sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1 */
+		}
+	}
+	bool reinvite_2xx = ok && req->method == SIPD_METHOD_INVITE;
+	int rc = send_response(s, tx, code, NULL, ok && modify ? body : SIPD_STR_NULL,
+	                       modify && code < 300, reinvite_2xx, NULL);
+	if (rc == 0 && reinvite_2xx) {
+		if (s->invite)
+			sipd_txn_set_user(s->invite, NULL);
+		s->invite = tx;
+		s->invite_cseq = req->cseq.seq;
+		s->wait_ack = true;
+		sipd_txn_set_user(tx, s);
+	}
+	return rc;
+}
+
+static struct sipd_session *session_of(const struct sipd_session_env *env,
+                                       const struct sipd_msg *req)
+{
+	struct sipd_dialog *d = sipd_dialogs_match_request(env->dialogs, req);
+	return d ? sipd_dialog_user(d) : NULL;
+}
+
+int sipd_sessions_request(const struct sipd_session_env *env, struct sipd_txn *tx,
+                          const struct sipd_msg *req, const struct sipd_flow *from)
+{
+	(void)from;
+	if (!req->to.tag.len)
+		return -1;
+	struct sipd_session *s = session_of(env, req);
+	if (!s)
+		return -1;
+	if (req->method == SIPD_METHOD_ACK) {
+		on_ack(s, req);
+		return 0;
+	}
+	/* §12.2.2: out of order (500), or a session that is over (481) */
+	unsigned bad = sipd_dialog_check_request(s->d, req);
+	if (!bad && s->state == SIPD_SESSION_TERMINATED)
+		bad = 481;
+	if (bad) {
+		send_response(s, tx, bad, bad == 500 ? "Request out of order" : NULL, SIPD_STR_NULL,
+		              false, false, NULL);
+		return 0;
+	}
+	sipd_dialog_take_request(s->d, req);
+	switch (req->method) {
+	case SIPD_METHOD_BYE:
+		on_bye(s, tx, req);
+		return 0;
+	case SIPD_METHOD_INVITE:
+	case SIPD_METHOD_UPDATE:
+		on_modify(s, tx, req);
+		return 0;
+	default:
+		add_pending(s, tx);
+		if (!s->cb.request || s->cb.request(s->arg, s, tx, req) < 0)
+			default_answer(s, tx, req);
+		return 0;
+	}
+}
+
+int sipd_sessions_server_done(const struct sipd_session_env *env, struct sipd_txn *tx,
+                              bool timeout)
+{
+	(void)env;
+	struct sipd_session *s = sipd_txn_user(tx);
+	if (!s)
+		return -1;
+	drop_pending(s, tx);
+	if (tx != s->invite)
+		return 0;
+	s->invite = NULL;
+	if (timeout && s->wait_ack) {
+		/* §13.3.1.4: no ACK for our 2xx: confirm, then end with BYE */
+		s->wait_ack = false;
+		send_bye(s, SIPD_SESSION_END_NO_ACK);
+	} else if (s->bye_pending && !s->wait_ack) {
+		send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
+	}
+	return 0;
+}
+
+void sipd_session_free(struct sipd_session *s)
+{
+	if (!s)
+		return;
+	if (s->invite)
+		sipd_txn_set_user(s->invite, NULL);
+	for (size_t i = 0; i < s->npending; i++)
+		sipd_txn_set_user(s->pending[i], NULL);
+	if (s->d)
+		sipd_dialog_free(s->d);
+	sipd_oa_free(&s->oa);
+	free(s->bye_reason);
+	free(s);
+}
+
+enum sipd_session_state sipd_session_state(const struct sipd_session *s) { return s->state; }
+enum sipd_session_end sipd_session_end_reason(const struct sipd_session *s) { return s->end; }
+struct sipd_dialog *sipd_session_dialog(const struct sipd_session *s) { return s->d; }
+const struct sipd_oa *sipd_session_oa(const struct sipd_session *s) { return &s->oa; }
+void *sipd_session_arg(const struct sipd_session *s) { return s->arg; }

@@ -1,0 +1,386 @@
+/* INVITE sessions, UAS side, through the simulator: the basic call, the
+ * ACK that never comes (§13.3.1.4), re-INVITE and its defaults (§14.2),
+ * the default answers to INFO/OPTIONS/REFER/MESSAGE, CANCEL (§9.2), and the
+ * callee's BYE that waits for the ACK (§15). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <sipdialog/invite.h>
+#include <sipdialog/session.h>
+
+#include "sim.h"
+
+static void fake_random(void *user, void *buf, size_t len)
+{
+	(void)user;
+	memset(buf, 0x11, len);
+}
+
+static struct sipd_dialogs *new_table(void)
+{
+	static const struct sipd_dialogs_callbacks cb = {.size = sizeof cb};
+	struct sipd_dialogs_config c = {.size = sizeof c, .cb = &cb, .random = fake_random};
+	return sipd_dialogs_create(&c);
+}
+
+/* ---- the callee (node 1) */
+enum mode { ANSWER, HOLD };
+struct callee {
+	struct sipd_session_env env;
+	enum mode mode;
+	struct sipd_session *s;
+	enum sipd_session_state states[8];
+	int nstates;
+	enum sipd_session_end end;
+	bool end_had_reason;
+	bool take_requests; /* the application holds re-INVITEs */
+	struct sipd_txn *held;
+	bool bye_after_accept;
+};
+static struct callee callee;
+
+static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
+                     enum sipd_session_end why, const struct sipd_msg *msg)
+{
+	(void)arg;
+	(void)s;
+	callee.states[callee.nstates++] = st;
+	if (st == SIPD_SESSION_TERMINATED) {
+		callee.end = why;
+		callee.end_had_reason = msg && sipd_msg_find(msg, SIPD_HDR_REASON);
+	}
+}
+
+static int on_session_request(void *arg, struct sipd_session *s, struct sipd_txn *tx,
+                              const struct sipd_msg *req)
+{
+	(void)arg;
+	(void)s;
+	if (callee.take_requests && req->method == SIPD_METHOD_INVITE) {
+		callee.held = tx;
+		return 0;
+	}
+	return -1; /* the defaults */
+}
+
+static const struct sipd_session_callbacks session_cb = {
+	.size = sizeof session_cb, .state = on_state, .request = on_session_request};
+
+#define ANSWER_SDP "v=0\r\no=callee 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+
+static int callee_request(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *m)
+{
+	(void)node;
+	struct sipd_flow from = sim_flow(sim, 1, 0, SIPD_TP_UDP);
+	if (m->to.tag.len || m->method == SIPD_METHOD_ACK)
+		return sipd_sessions_request(&callee.env, tx, m, &from);
+	if (m->method != SIPD_METHOD_INVITE)
+		return -1;
+	struct sipd_session_opts o = {.size = sizeof o,
+	                              .dialog = {.size = sizeof o.dialog,
+	                                         .local_contact = {"sip:b@10.0.0.2", 14}},
+	                              .cb = &session_cb};
+	assert_int_equal(sipd_session_uas(&callee.env, tx, &from, &o, &callee.s), 0);
+	if (callee.mode == ANSWER) {
+		assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL), 0);
+		assert_int_equal(sipd_session_accept(callee.s, (struct sipd_str){ANSWER_SDP,
+		                                                                  strlen(ANSWER_SDP)}),
+		                 0);
+		if (callee.bye_after_accept)
+			assert_int_equal(sipd_session_bye(callee.s, "SIP;cause=200"), 0);
+	}
+	return 0;
+}
+
+static void callee_cancel(struct sim *sim, int node, struct sipd_txn *inv, const struct sipd_msg *c)
+{
+	(void)sim;
+	(void)node;
+	(void)c;
+	struct sipd_session *s = sipd_txn_user(inv);
+	assert_non_null(s);
+	sipd_session_cancelled(s);
+}
+
+static void callee_done(struct sim *sim, int node, struct sipd_txn *tx, bool timeout)
+{
+	(void)sim;
+	(void)node;
+	sipd_sessions_server_done(&callee.env, tx, timeout);
+}
+
+static void allow_more(struct sipd_stack_config *cfg)
+{
+	cfg->allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, MESSAGE, REFER";
+}
+
+/* ---- the caller (node 0) */
+struct caller {
+	struct sipd_dialogs *t;
+	struct sipd_dialog *d;
+	struct sipd_invite *inv;
+	int failed_code;
+	unsigned last_code;
+};
+static struct caller caller;
+
+static void c_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog *d,
+                       const struct sipd_msg *resp)
+{
+	(void)arg;
+	(void)inv;
+	(void)resp;
+	caller.d = d;
+}
+
+static void c_failed(void *arg, struct sipd_invite *inv, const struct sipd_msg *resp)
+{
+	(void)arg;
+	(void)inv;
+	caller.failed_code = resp ? resp->status : -1;
+}
+
+static const struct sipd_invite_callbacks invite_cb = {.size = sizeof invite_cb,
+                                                       .answered = c_answered,
+                                                       .failed = c_failed};
+
+#define OFFER_SDP "v=0\r\no=caller 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"
+
+static void setup_call(struct sim *sim, uint64_t seed, enum mode mode)
+{
+	sim_init(sim, seed);
+	sim->trace = getenv("SIM_TRACE") != NULL;
+	struct sim_app app = {.request = callee_request, .cancel = callee_cancel,
+	                      .server_done = callee_done};
+	sim_add_node(sim, NULL, allow_more);
+	sim_add_node(sim, &app, allow_more);
+	memset(&callee, 0, sizeof callee);
+	memset(&caller, 0, sizeof caller);
+	callee.mode = mode;
+	callee.env = (struct sipd_session_env){.size = sizeof callee.env,
+	                                       .stack = sim->nodes[1].st,
+	                                       .dialogs = new_table()};
+	caller.t = new_table();
+}
+
+static void start_invite(struct sim *sim)
+{
+	static const char hdrs[] = "From: <sip:a@10.0.0.1>;tag=caller1\r\nTo: <sip:b@10.0.0.2>\r\n"
+	                           "Call-ID: sess-1\r\nCSeq: 10 INVITE\r\nMax-Forwards: 70\r\n"
+	                           "Contact: <sip:a@10.0.0.1>\r\n";
+	struct sipd_request r = {.size = sizeof r, .method = {"INVITE", 6},
+	                         .uri = {"sip:b@10.0.0.2", 14}, .headers = {hdrs, sizeof hdrs - 1},
+	                         .content_type = "application/sdp",
+	                         .body = {OFFER_SDP, strlen(OFFER_SDP)},
+	                         .flow = sim_flow(sim, 0, 1, SIPD_TP_UDP)};
+	struct sipd_invite_opts o = {.size = sizeof o,
+	                             .dialog = {.size = sizeof o.dialog,
+	                                        .local_contact = {"sip:a@10.0.0.1", 14}},
+	                             .cb = &invite_cb};
+	assert_int_equal(sipd_invite_send(sim->nodes[0].st, caller.t, &r, &o, sim->now, &caller.inv), 0);
+}
+
+static void c_resp(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                   const struct sipd_msg *resp)
+{
+	(void)arg;
+	(void)tx;
+	if (ev == SIPD_TXN_RESPONSE && resp->status >= 200)
+		caller.last_code = resp->status;
+}
+
+/* The caller sends a request within its dialog; returns the final status. */
+static unsigned caller_send(struct sim *sim, const char *method, uint32_t cseq, const char *extra,
+                            const char *body)
+{
+	char buf[2048];
+	struct sipd_request r;
+	struct sipd_dialog_request dr = {.size = sizeof dr, .method = {method, strlen(method)},
+	                                 .cseq = cseq, .headers = {extra, extra ? strlen(extra) : 0},
+	                                 .content_type = body ? "application/sdp" : NULL,
+	                                 .body = {body, body ? strlen(body) : 0}};
+	assert_int_equal(sipd_dialog_request(caller.d, &dr, buf, sizeof buf, &r, NULL), 0);
+	r.flow = sim_flow(sim, 0, 1, SIPD_TP_UDP);
+	caller.last_code = 0;
+	if (!strcmp(method, "ACK")) {
+		assert_int_equal(sipd_stack_send_ack(sim->nodes[0].st, &r, sim->now), 0);
+		sim_run(sim, sim->now + 100);
+		return 0;
+	}
+	assert_int_equal(sipd_stack_request(sim->nodes[0].st, &r, c_resp, NULL, sim->now, NULL), 0);
+	sim_run(sim, sim->now + 100);
+	return caller.last_code;
+}
+
+static void teardown_call(struct sim *sim)
+{
+	sim_run(sim, UINT64_MAX);
+	if (callee.s)
+		sipd_session_free(callee.s);
+	sipd_dialogs_destroy(callee.env.dialogs);
+	sipd_dialogs_destroy(caller.t);
+	sim_free(sim);
+}
+
+static bool eq(struct sipd_str s, const char *lit)
+{
+	return s.len == strlen(lit) && !memcmp(s.p, lit, s.len);
+}
+
+static void rfc3261_13_basic_call_and_bye_with_reason(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 21, ANSWER);
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 100);
+	assert_non_null(caller.d);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	assert_int_equal(callee.nstates, 3);
+	assert_int_equal(callee.states[0], SIPD_SESSION_EARLY);
+	assert_int_equal(callee.states[1], SIPD_SESSION_WAIT_ACK);
+	assert_int_equal(callee.states[2], SIPD_SESSION_CONFIRMED);
+	const struct sipd_oa *oa = sipd_session_oa(callee.s);
+	assert_int_equal(sipd_oa_state(oa), SIPD_OA_STABLE);
+	assert_true(eq(sipd_oa_remote(oa), OFFER_SDP));
+	assert_true(eq(sipd_oa_local(oa), ANSWER_SDP));
+	/* exactly one 2xx: the ACK stopped its retransmission */
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 200"), 1);
+	/* the caller's BYE, with a Reason (RFC 3326) */
+	assert_int_equal(caller_send(&sim, "BYE", 0, "Reason: Q.850;cause=16\r\n", NULL), 200);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
+	assert_int_equal(callee.end, SIPD_SESSION_END_BYE_REMOTE);
+	assert_true(callee.end_had_reason);
+	assert_int_equal(callee.nstates, 4); /* terminated once */
+	/* anything after: 481 */
+	assert_int_equal(caller_send(&sim, "INFO", 0, NULL, NULL), 481);
+	teardown_call(&sim);
+}
+
+static void rfc3261_13_3_1_4_no_ack_then_bye(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 22, ANSWER);
+	sim.links[1][0].delay_ms = 10;
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 5);
+	/* from now on the caller hears nothing: its ACK would be lost anyway */
+	sim.links[0][1].cut = true;
+	uint64_t t0 = sim_time_of(&sim, 1, "SIP/2.0 200", 0);
+	sim_run(&sim, sim.now + 40000);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
+	assert_int_equal(callee.end, SIPD_SESSION_END_NO_ACK);
+	/* the BYE at Timer L, 64*T1 after the 2xx */
+	assert_int_equal(sim_time_of(&sim, 1, "BYE", 0) - t0, 32000);
+	teardown_call(&sim);
+}
+
+static void rfc3261_14_2_reinvite_defaults_and_rules(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 23, ANSWER);
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 100);
+	/* a re-INVITE with a new offer: by default, answered with our last */
+	const char *offer2 = "v=0\r\no=caller 1 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\n"
+	                     "t=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=sendonly\r\n";
+	assert_int_equal(caller_send(&sim, "INVITE", 0, NULL, offer2), 200);
+	uint32_t seq;
+	sipd_dialog_local_seq(caller.d, &seq);
+	caller_send(&sim, "ACK", seq, NULL, NULL);
+	const struct sipd_oa *oa = sipd_session_oa(callee.s);
+	assert_int_equal(sipd_oa_state(oa), SIPD_OA_STABLE);
+	assert_true(eq(sipd_oa_remote(oa), offer2));
+	assert_true(sipd_sdp_is_hold(sipd_oa_remote(oa)));
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	/* a CSeq not above the last one: 500 (§12.2.2) */
+	assert_int_equal(caller_send(&sim, "INVITE", seq, NULL, offer2), 500);
+	/* the application holds a re-INVITE; a second one gets 500 with
+	 * Retry-After (§14.2) */
+	callee.take_requests = true;
+	assert_int_equal(caller_send(&sim, "INVITE", 0, NULL, offer2), 0); /* no final yet */
+	assert_non_null(callee.held);
+	assert_int_equal(caller_send(&sim, "INVITE", 0, NULL, offer2), 500);
+	assert_non_null(strstr(sim.last[1], "\r\nRetry-After: "));
+	/* the application refuses the held one: the offer rolls back */
+	assert_int_equal(sipd_session_respond(callee.s, callee.held, 488, SIPD_STR_NULL), 0);
+	assert_int_equal(sipd_oa_state(oa), SIPD_OA_STABLE);
+	assert_true(eq(sipd_oa_remote(oa), offer2));
+	teardown_call(&sim);
+}
+
+static void rfc3261_default_answers_in_session(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 24, ANSWER);
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(caller_send(&sim, "INFO", 0, NULL, NULL), 469);    /* RFC 6086 §4.2.2 */
+	assert_int_equal(caller_send(&sim, "OPTIONS", 0, NULL, NULL), 200);
+	assert_int_equal(caller_send(&sim, "REFER", 0, "Refer-To: <sip:c@x>\r\n", NULL), 603);
+	assert_int_equal(caller_send(&sim, "MESSAGE", 0, NULL, NULL), 501);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	teardown_call(&sim);
+}
+
+static void rfc3261_9_2_cancel_ends_session_487(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 25, HOLD);
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 10);
+	assert_non_null(callee.s);
+	assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL), 0);
+	sim_run(&sim, sim.now + 10);
+	assert_int_equal(sipd_invite_cancel(caller.inv, NULL, sim.now), 0);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(caller.failed_code, 487);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
+	assert_int_equal(callee.end, SIPD_SESSION_END_CANCELLED);
+	/* too late to accept now */
+	assert_int_equal(sipd_session_accept(callee.s, (struct sipd_str){"x", 1}), SIPD_ESTATE);
+	teardown_call(&sim);
+}
+
+static void rfc3261_15_callee_bye_waits_for_ack(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 26, ANSWER);
+	callee.bye_after_accept = true;
+	sim.links[0][1].delay_ms = 300; /* the ACK is slow */
+	start_invite(&sim);
+	uint64_t t0 = sim.now;
+	sim_run(&sim, t0 + 400);
+	/* no BYE before the ACK arrives (at 300 + 300 ms) */
+	assert_int_equal(sim_count(&sim, 1, "BYE"), 0);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_WAIT_ACK);
+	sim_run(&sim, t0 + 2000);
+	assert_int_equal(sim_count(&sim, 1, "BYE"), 1);
+	assert_int_equal(sim_time_of(&sim, 1, "BYE", 0) - t0, 600);
+	assert_int_equal(callee.end, SIPD_SESSION_END_BYE_LOCAL);
+	teardown_call(&sim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rfc3261_13_basic_call_and_bye_with_reason),
+		cmocka_unit_test(rfc3261_13_3_1_4_no_ack_then_bye),
+		cmocka_unit_test(rfc3261_14_2_reinvite_defaults_and_rules),
+		cmocka_unit_test(rfc3261_default_answers_in_session),
+		cmocka_unit_test(rfc3261_9_2_cancel_ends_session_487),
+		cmocka_unit_test(rfc3261_15_callee_bye_waits_for_ack),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
