@@ -1,9 +1,8 @@
 /* sipdialog uas: answers calls on the listeners given. An INVITE gets 180 and
- * 200 with a built-in SDP answer (or --reject CODE), the dialog lives until
- * BYE, and requests within it follow RFC 3261 §12.2.2 (500 out of order, 481
- * for no dialog). MESSAGE, INFO, UPDATE and OPTIONS are answered 200. The
- * offer/answer of re-INVITE and UPDATE is not negotiated yet: a re-INVITE,
- * and an UPDATE with a body, get the same built-in SDP back. */
+ * 200 with a built-in SDP answer (or --reject CODE); the call is an INVITE
+ * session (src/session/) until BYE: requests within it follow RFC 3261
+ * §12.2.2 (500 out of order, 481 for no dialog), re-INVITE and UPDATE get the
+ * session's defaults (our description again), MESSAGE and INFO 200. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -11,30 +10,31 @@
 #include <string.h>
 #include <uv.h>
 
-#include <sipdialog/dialog.h>
 #include <sipdialog/runtime.h>
+#include <sipdialog/session.h>
 
 #include "commands.h"
 
 #define MAX_LISTEN 16
 
+struct call;
+
 struct uas {
 	struct sipd_runtime *rt;
 	struct sipd_dialogs *dialogs;
+	struct sipd_session_env env;
 	unsigned reject;
 	bool trace;
+	bool ended_calls; /* a session ended: reap() frees it */
 	uint64_t requests, calls, answered, ended, ack_timeouts;
 	struct call *open;
 };
 
-/* One call: its dialog, the INVITE transaction whose 2xx awaits its ACK, and
- * where the INVITE came from (for a BYE of ours). */
+/* Every session open, to free them at exit. */
 struct call {
-	struct call *prev, *next; /* every call open, to free them at exit */
+	struct call *prev, *next;
 	struct uas *u;
-	struct sipd_dialog *d;
-	struct sipd_txn *inv;
-	struct sipd_flow flow;
+	struct sipd_session *s;
 };
 
 static void uas_usage(FILE *f)
@@ -57,9 +57,7 @@ static void call_free(struct call *c)
 		c->u->open = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (c->inv)
-		sipd_txn_set_user(c->inv, NULL);
-	sipd_dialog_free(c->d);
+	sipd_session_free(c->s);
 	free(c);
 }
 
@@ -93,120 +91,86 @@ static int sdp_answer(struct uas *u, const struct sipd_flow *f, char *out, size_
 	                fam, n, ip, fam, n, ip);
 }
 
-static void answer(struct uas *u, struct sipd_txn *tx, unsigned code, struct sipd_str tag,
-                   const char *contact, const char *sdp, bool reliable_2xx)
+static void on_session_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
+                             enum sipd_session_end why, const struct sipd_msg *msg)
 {
-	char hdrs[512];
-	snprintf(hdrs, sizeof hdrs, "Contact: <%s>\r\n", contact);
-	struct sipd_response r = {.size = sizeof r,
-	                          .code = code,
-	                          .to_tag = tag,
-	                          .headers = {hdrs, strlen(hdrs)},
-	                          .content_type = sdp ? "application/sdp" : NULL,
-	                          .body = {sdp, sdp ? strlen(sdp) : 0},
-	                          .retransmit_2xx = reliable_2xx};
-	sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
+	(void)s;
+	(void)msg;
+	struct call *c = arg;
+	if (st == SIPD_SESSION_CONFIRMED)
+		c->u->answered++;
+	if (st == SIPD_SESSION_TERMINATED) {
+		c->u->ended++;
+		if (why == SIPD_SESSION_END_NO_ACK)
+			c->u->ack_timeouts++;
+		/* freed later, from the loop: not under the session's own call */
+		c->u->ended_calls = true;
+	}
 }
 
-static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_msg *req,
-                    const struct sipd_flow *from)
+static int on_session_request(void *arg, struct sipd_session *s, struct sipd_txn *tx,
+                              const struct sipd_msg *req)
 {
-	char tag[12];
-	sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
-	struct sipd_str totag = {tag, sizeof tag};
+	(void)arg;
+	(void)s;
+	(void)tx;
+	/* MESSAGE and INFO within the call are taken; the rest gets the session's
+	 * defaults (re-INVITE and UPDATE: answered with our description) */
+	if (req->method == SIPD_METHOD_MESSAGE || req->method == SIPD_METHOD_INFO)
+		return sipd_session_respond(s, tx, 200, SIPD_STR_NULL) == 0 ? 0 : -1;
+	return -1;
+}
+
+static const struct sipd_session_callbacks session_cb = {
+	.size = sizeof session_cb, .state = on_session_state, .request = on_session_request};
+
+static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *from)
+{
 	u->calls++;
 	if (u->reject) {
-		struct sipd_response r = {.size = sizeof r, .code = u->reject, .to_tag = totag};
+		char tag[12];
+		sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
+		struct sipd_response r = {.size = sizeof r, .code = u->reject,
+		                          .to_tag = {tag, sizeof tag}};
 		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
 		return 0;
 	}
 	char contact[128], sdp[512];
 	local_uri(u, from, contact, sizeof contact);
-	sdp_answer(u, from, sdp, sizeof sdp);
-	struct sipd_dialog_opts o = {.size = sizeof o,
-	                             .local_contact = {contact, strlen(contact)},
-	                             .tls = from->transport == SIPD_TP_TLS};
+	int n = sdp_answer(u, from, sdp, sizeof sdp);
 	struct call *c = calloc(1, sizeof *c);
 	if (!c)
 		return -1;
-	int rc = sipd_dialog_create_uas(u->dialogs, req, totag, &o, &c->d);
-	if (rc) {
-		free(c);
-		/* §8.1.1.8, §12.1.1: no usable Contact */
-		struct sipd_response r = {.size = sizeof r, .code = 400,
-		                          .reason = "Missing or bad Contact", .to_tag = totag};
-		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
+	c->u = u;
+	struct sipd_session_opts o = {.size = sizeof o,
+	                              .dialog = {.size = sizeof o.dialog,
+	                                         .local_contact = {contact, strlen(contact)},
+	                                         .tls = from->transport == SIPD_TP_TLS},
+	                              .cb = &session_cb,
+	                              .arg = c};
+	if (sipd_session_uas(&u->env, tx, from, &o, &c->s)) {
+		free(c); /* answered 400 when the INVITE had no usable Contact */
 		return 0;
 	}
-	c->inv = tx;
-	c->flow = *from;
-	c->u = u;
 	c->next = u->open;
 	if (u->open)
 		u->open->prev = c;
 	u->open = c;
-	sipd_dialog_set_user(c->d, c);
-	sipd_txn_set_user(tx, c);
-	answer(u, tx, 180, totag, contact, NULL, false);
-	answer(u, tx, 200, totag, contact, sdp, true);
-	sipd_dialog_confirm(c->d);
-	u->answered++;
+	sipd_session_progress(c->s, 180, SIPD_STR_NULL);
+	sipd_session_accept(c->s, (struct sipd_str){sdp, (size_t)n});
 	return 0;
 }
 
-static int in_dialog(struct uas *u, struct sipd_txn *tx, const struct sipd_msg *req,
-                     const struct sipd_flow *from)
+/* Frees the calls whose session ended. */
+static void reap(struct uas *u)
 {
-	struct sipd_dialog *d = sipd_dialogs_match_request(u->dialogs, req);
-	if (!d)
-		return -1; /* the core answers 481 (§12.2.2), and drops an ACK */
-	struct call *c = sipd_dialog_user(d);
-	if (req->method == SIPD_METHOD_ACK) {
-		if (c->inv)
-			sipd_txn_acked(c->inv);
-		return 0;
-	}
-	unsigned code = sipd_dialog_check_request(d, req);
-	if (code) {
-		struct sipd_response r = {.size = sizeof r, .code = code};
-		if (code == 500)
-			r.reason = "Request out of order";
-		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
-		return 0;
-	}
-	sipd_dialog_take_request(d, req);
-	char contact[128], sdp[512];
-	local_uri(u, from, contact, sizeof contact);
-	switch (req->method) {
-	case SIPD_METHOD_BYE: {
-		struct sipd_response r = {.size = sizeof r, .code = 200};
-		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
-		sipd_dialog_terminate(d, SIPD_END_REMOTE_BYE);
-		u->ended++;
-		call_free(c);
-		return 0;
-	}
-	case SIPD_METHOD_INVITE:
-		/* re-INVITE: refresh the target, answer with our SDP (§14.2) */
-		sdp_answer(u, from, sdp, sizeof sdp);
-		sipd_dialog_refresh_target(d, req);
-		if (c->inv)
-			sipd_txn_set_user(c->inv, NULL);
-		c->inv = tx;
-		sipd_txn_set_user(tx, c);
-		answer(u, tx, 200, SIPD_STR_NULL, contact, sdp, true);
-		return 0;
-	case SIPD_METHOD_UPDATE:
-		/* RFC 3311 §5.2: an offer in the UPDATE gets our answer in the 2xx */
-		sdp_answer(u, from, sdp, sizeof sdp);
-		sipd_dialog_refresh_target(d, req);
-		answer(u, tx, 200, SIPD_STR_NULL, contact, req->body.len ? sdp : NULL, false);
-		return 0;
-	default: {
-		struct sipd_response r = {.size = sizeof r, .code = 200};
-		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
-		return 0;
-	}
+	if (!u->ended_calls)
+		return;
+	u->ended_calls = false;
+	for (struct call *c = u->open, *next; c; c = next) {
+		next = c->next;
+		if (sipd_session_state(c->s) == SIPD_SESSION_TERMINATED)
+			call_free(c);
 	}
 }
 
@@ -218,57 +182,42 @@ static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
 	if (u->trace)
 		fprintf(stderr, "<- %.*s %.*s\n", (int)req->method_name.len, req->method_name.p,
 		        (int)req->ruri.raw.len, req->ruri.raw.p);
-	if (req->to.tag.len || req->method == SIPD_METHOD_ACK)
-		return in_dialog(u, tx, req, from);
-	switch (req->method) {
-	case SIPD_METHOD_INVITE:
-		return new_call(u, tx, req, from);
-	case SIPD_METHOD_MESSAGE:
-	case SIPD_METHOD_INFO: {
+	int rc;
+	if (req->to.tag.len || req->method == SIPD_METHOD_ACK) {
+		/* within a session, or the core's 481 (and a dropped ACK) */
+		rc = sipd_sessions_request(&u->env, tx, req, from);
+	} else if (req->method == SIPD_METHOD_INVITE) {
+		rc = new_call(u, tx, from);
+	} else if (req->method == SIPD_METHOD_MESSAGE || req->method == SIPD_METHOD_INFO) {
 		char tag[12];
 		sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
 		struct sipd_response r = {.size = sizeof r, .code = 200, .to_tag = {tag, sizeof tag}};
 		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
-		return 0;
+		rc = 0;
+	} else {
+		rc = -1; /* the core's answer (200 to OPTIONS, 405...) */
 	}
-	default:
-		return -1; /* the core's answer (200 to OPTIONS, 405...) */
-	}
+	reap(u);
+	return rc;
 }
 
 static void on_cancel(void *user, struct sipd_txn *inv, const struct sipd_msg *cancel)
 {
 	(void)cancel;
 	struct uas *u = user;
-	/* §9.2: the INVITE ends with 487 (this uas answers at once, so a CANCEL
-	 * only finds an INVITE still open when the 200 crossed it) */
-	struct sipd_response r = {.size = sizeof r, .code = 487};
-	sipd_txn_respond(inv, &r, sipd_runtime_now(u->rt));
+	/* §9.2: this uas answers at once, so a CANCEL finds the INVITE open only
+	 * when the 2xx crossed it: the session changes nothing then */
+	struct sipd_session *s = sipd_txn_user(inv);
+	if (s)
+		sipd_session_cancelled(s);
+	reap(u);
 }
 
 static void on_server_done(void *user, struct sipd_txn *tx, bool timeout)
 {
 	struct uas *u = user;
-	struct call *c = sipd_txn_user(tx);
-	if (!c)
-		return;
-	c->inv = NULL;
-	if (!timeout)
-		return;
-	/* §13.3.1.4: no ACK for our 2xx: end the dialog with BYE */
-	u->ack_timeouts++;
-	char buf[2048];
-	struct sipd_request bye;
-	struct sipd_dialog_request br = {.size = sizeof br, .method = {"BYE", 3}};
-	if (sipd_dialog_request(c->d, &br, buf, sizeof buf, &bye, NULL) == 0) {
-		bye.flow = c->flow;
-		bye.flow.conn = 0;
-		sipd_stack_request(sipd_runtime_stack(u->rt), &bye, NULL, NULL, sipd_runtime_now(u->rt),
-		                   NULL);
-	}
-	sipd_dialog_terminate(c->d, SIPD_END_TIMEOUT);
-	u->ended++;
-	call_free(c);
+	sipd_sessions_server_done(&u->env, tx, timeout);
+	reap(u);
 }
 
 static void on_signal(uv_signal_t *s, int sig)
@@ -355,6 +304,9 @@ int cmd_uas(int argc, char **argv)
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = &u,
 	                                 .random = table_random};
 	u.dialogs = sipd_dialogs_create(&dc);
+	u.env = (struct sipd_session_env){.size = sizeof u.env,
+	                                  .stack = sipd_runtime_stack(u.rt),
+	                                  .dialogs = u.dialogs};
 	if (!u.dialogs) {
 		fprintf(stderr, "sipdialog uas: out of memory\n");
 		sipd_runtime_destroy(u.rt);
@@ -385,10 +337,8 @@ int cmd_uas(int argc, char **argv)
 	/* Dialogs still open at exit are freed without a BYE: the stop is local
 	 * (the application issue adds BYE on SIGINT/SIGTERM). */
 	sipd_runtime_destroy(u.rt); /* no callbacks: the calls' transactions go too */
-	while (u.open) {
-		u.open->inv = NULL;
+	while (u.open)
 		call_free(u.open);
-	}
 	sipd_dialogs_destroy(u.dialogs);
 	return 0;
 }

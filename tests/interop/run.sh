@@ -65,6 +65,7 @@ for tp in u1 t1; do
     run "$sc-$tp" "$reject_port" -sf "$here/scenarios/$sc.xml" -t "$tp"
   done
   run "call_bad_cseq-$tp" "$calls_port" -sf "$here/scenarios/call_bad_cseq.xml" -t "$tp"
+  run "reinvite_update-$tp" "$calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
   # SIPp's own UAC: INVITE, 100/180/200, ACK, BYE, 200
   run "sipp_uac-$tp" "$calls_port" -sn uac -t "$tp" -d 200
 done
