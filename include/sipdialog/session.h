@@ -253,9 +253,9 @@ enum sipd_rel_prack {
 };
 
 struct sipd_rel_uas {
-	uint64_t sent_at;     /* when the outstanding one was first sent */
-	uint64_t next_at;     /* its next retransmission or the give-up time */
-	uint64_t interval;    /* the current retransmission interval */
+	uint64_t sent_at;  /* when the outstanding one was first sent */
+	uint64_t next_at;  /* its next retransmission or the give-up time */
+	uint64_t interval; /* the current retransmission interval */
 	uint32_t t1;
 	uint32_t cseq;        /* the INVITE's CSeq number, which RAck must carry */
 	uint32_t first_rseq;  /* RSeq of the first reliable provisional */
@@ -271,9 +271,10 @@ struct sipd_rel_uas {
 
 /* Starts the state for one INVITE server transaction. `random` is 32 random
  * bits from the caller; the first RSeq is 1 + random % (2**31 - 1), within the
- * range §3 sets (the skew of the modulo is two values in 2**31). `t1` in ms,
- * 0 for 500. Returns 0, or SIPD_EINVAL when `invite` is not an INVITE request
- * (§3 gives reliability to INVITE only). Keeps no pointer into the message. */
+ * range §3 sets, uniform but for the modulo, which favours 1 and 2 by a
+ * negligible 3:2. `t1` in ms, 0 for 500. Returns 0, or SIPD_EINVAL when
+ * `invite` is not an INVITE request (§3 gives reliability to INVITE only).
+ * Keeps no pointer into the message. */
 int sipd_rel_uas_init(struct sipd_rel_uas *u, const struct sipd_msg *invite,
                       enum sipd_rel_policy policy, uint32_t t1, uint32_t random);
 
@@ -357,10 +358,10 @@ enum sipd_rel_verdict {
 };
 
 struct sipd_rel_uac {
-	uint32_t cseq;  /* the INVITE's CSeq number */
-	uint32_t rseq;  /* RSeq of the last in-order reliable provisional */
-	bool started;   /* one was received: rseq is set */
-	bool final;     /* the INVITE has its final response */
+	uint32_t cseq; /* the INVITE's CSeq number */
+	uint32_t rseq; /* RSeq of the last in-order reliable provisional */
+	bool started;  /* one was received: rseq is set */
+	bool final;    /* the INVITE has its final response */
 };
 
 void sipd_rel_uac_init(struct sipd_rel_uac *c, uint32_t invite_cseq);
