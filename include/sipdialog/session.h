@@ -387,13 +387,14 @@ void sipd_rel_uac_final(struct sipd_rel_uac *c);
  * provisional. Returns 0, SIPD_ESTATE before any, or SIPD_ENOSPC. */
 int sipd_rel_uac_build_rack(const struct sipd_rel_uac *c, struct sipd_buf *b);
 
-/* ================================================================
+/* ==================================================================
  * Session timers (RFC 4028)
+ * ==================================================================
  *
  * Pure negotiation logic: what to put in an INVITE or UPDATE, how to answer
  * one, what a 2xx or a 422 means, and when to refresh or give up. Nothing
  * here sends, sleeps or allocates; times are milliseconds passed in.
- * ================================================================ */
+ */
 
 #define SIPD_ST_FLOOR 90u        /* §4, §5: no interval or Min-SE below this, in s */
 #define SIPD_ST_DEFAULT 1800u    /* §4: the recommended Session-Expires, in s */
@@ -512,9 +513,10 @@ uint64_t sipd_st_expire_at(const struct sipd_st *st, uint64_t now);
  * Returns SIPD_METHOD_UPDATE or SIPD_METHOD_INVITE; `peer` may be NULL. */
 enum sipd_method sipd_st_refresh_method(const struct sipd_msg *peer);
 
-/* ================================================================
+/* ==================================================================
  * Replaces (RFC 3891)
- * ================================================================ */
+ * ==================================================================
+ */
 
 struct sipd_dialogs;
 struct sipd_dialog;
