@@ -111,13 +111,13 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
 static int on_session_request(void *arg, struct sipd_session *s, struct sipd_txn *tx,
                               const struct sipd_msg *req)
 {
-	(void)arg;
-	(void)s;
-	(void)tx;
+	struct call *c = arg;
 	/* MESSAGE and INFO within the call are taken; the rest gets the session's
 	 * defaults (re-INVITE and UPDATE: answered with our description) */
 	if (req->method == SIPD_METHOD_MESSAGE || req->method == SIPD_METHOD_INFO)
-		return sipd_session_respond(s, tx, 200, SIPD_STR_NULL) == 0 ? 0 : -1;
+		return sipd_session_respond(s, tx, 200, SIPD_STR_NULL, sipd_runtime_now(c->u->rt)) == 0
+		               ? 0
+		               : -1;
 	return -1;
 }
 
@@ -148,7 +148,8 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	                                         .tls = from->transport == SIPD_TP_TLS},
 	                              .cb = &session_cb,
 	                              .arg = c};
-	if (sipd_session_uas(&u->env, tx, from, &o, &c->s)) {
+	uint64_t now = sipd_runtime_now(u->rt);
+	if (sipd_session_uas(&u->env, tx, from, &o, now, &c->s)) {
 		free(c); /* answered 400 when the INVITE had no usable Contact */
 		return 0;
 	}
@@ -156,8 +157,8 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	if (u->open)
 		u->open->prev = c;
 	u->open = c;
-	sipd_session_progress(c->s, 180, SIPD_STR_NULL);
-	sipd_session_accept(c->s, (struct sipd_str){sdp, (size_t)n});
+	sipd_session_progress(c->s, 180, SIPD_STR_NULL, now);
+	sipd_session_accept(c->s, (struct sipd_str){sdp, (size_t)n}, now);
 	return 0;
 }
 
@@ -209,7 +210,7 @@ static void on_cancel(void *user, struct sipd_txn *inv, const struct sipd_msg *c
 	 * when the 2xx crossed it: the session changes nothing then */
 	struct sipd_session *s = sipd_txn_user(inv);
 	if (s)
-		sipd_session_cancelled(s);
+		sipd_session_cancelled(s, sipd_runtime_now(u->rt));
 	reap(u);
 }
 

@@ -40,6 +40,12 @@ struct sipd_invite_callbacks {
 	void (*failed)(void *arg, struct sipd_invite *inv, const struct sipd_msg *resp);
 	/* The INVITE is over (its transaction ended); the pointer dies after. */
 	void (*done)(void *arg, struct sipd_invite *inv);
+	/* The body of the ACK for a 2xx of the answered dialog (the answer when
+	 * the 2xx carried the offer, §13.2.1); called before each such ACK,
+	 * retransmissions included, and before `answered`. NULL or an empty
+	 * result: no body. Other forks' ACKs have none. */
+	struct sipd_str (*ack_body)(void *arg, struct sipd_invite *inv, struct sipd_dialog *d,
+	                            const struct sipd_msg *resp);
 };
 
 struct sipd_invite_opts {

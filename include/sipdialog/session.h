@@ -84,6 +84,8 @@ bool sipd_sdp_is_hold(struct sipd_str sdp);
 
 /* ---------------------------------------------------------------- INVITE sessions */
 
+/* Every function below that may be called outside a stack callback takes the
+ * current time, as the stack's entry points do. */
 struct sipd_session;
 
 /* SIP.js's SessionState, with the wait for the ACK named */
@@ -133,6 +135,14 @@ struct sipd_session_callbacks {
 	 *   MESSAGE, NOTIFY and others: 501 Not Implemented. */
 	int (*request)(void *arg, struct sipd_session *s, struct sipd_txn *tx,
 	               const struct sipd_msg *req);
+	/* The final response to our re-INVITE or UPDATE (sipd_session_modify);
+	 * a 491 retried after the glare back-off is not reported, its retry's
+	 * answer is. */
+	void (*modified)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);
+	/* UAC, late offer: the 2xx to our INVITE carried the offer; return the
+	 * answer, which the ACK carries (§13.2.1). NULL or empty: the ACK has
+	 * none and the offer is rolled back. */
+	struct sipd_str (*answer)(void *arg, struct sipd_session *s, struct sipd_str offer);
 };
 
 struct sipd_session_opts {
@@ -140,6 +150,10 @@ struct sipd_session_opts {
 	struct sipd_dialog_opts dialog; /* our Contact, whether TLS */
 	const struct sipd_session_callbacks *cb;
 	void *arg;
+	/* A 491 to our re-INVITE or UPDATE is retried after the random delay of
+	 * §14.1 (2.1-4 s when we own the Call-ID, 0-2 s otherwise) unless this
+	 * is set (a B2BUA relays the 491 instead). */
+	bool no_glare_retry;
 };
 
 /* UAS: a session for a new INVITE (its server transaction, from the stack's
@@ -148,19 +162,39 @@ struct sipd_session_opts {
  * (no usable Contact: answered 400 here), SIPD_ENOMEM, SIPD_ELIMIT. */
 int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite,
                      const struct sipd_flow *from, const struct sipd_session_opts *o,
-                     struct sipd_session **out);
+                     uint64_t now, struct sipd_session **out);
 /* UAS: a provisional response with the session's To tag (early dialog).
  * `body`: an early answer (or offer), may be empty. */
-int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str body);
+int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str body,
+                          uint64_t now);
 /* UAS: the 2xx with our description (the answer to the INVITE's offer, or
  * our offer when the INVITE had none: the answer then comes in the ACK),
  * retransmitted until the ACK (§13.3.1.4). */
-int sipd_session_accept(struct sipd_session *s, struct sipd_str body);
+int sipd_session_accept(struct sipd_session *s, struct sipd_str body, uint64_t now);
 /* UAS: a final failure (300-699); the session ends (REJECTED). */
-int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reason);
+int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reason,
+                        uint64_t now);
 /* UAS: the stack's cancel callback for this session's INVITE: 487 unless the
  * final response went out (§9.2); the session ends (CANCELLED). */
-void sipd_session_cancelled(struct sipd_session *s);
+void sipd_session_cancelled(struct sipd_session *s, uint64_t now);
+
+/* UAC: sends the INVITE (`req` as for sipd_stack_request, with From and its
+ * tag, To, Call-ID, CSeq and Contact; its body is our offer, or none for a
+ * late offer) and follows it across forks: the first 2xx wins, other forks'
+ * 2xx are ACKed and BYEd (§13.2.2.4). Returns 0 and *out, or the error of
+ * sending. */
+int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_request *req,
+                     const struct sipd_session_opts *o, uint64_t now,
+                     struct sipd_session **out);
+/* UAC: CANCEL the INVITE (§9.1; sent once a provisional arrived). A 2xx that
+ * crosses it is ACKed and the session ends with BYE. */
+int sipd_session_cancel(struct sipd_session *s, const char *reason, uint64_t now);
+
+/* A new offer within a confirmed session: re-INVITE (§14.1), or UPDATE
+ * (RFC 3311) when `update`. One at a time: SIPD_ESTATE while an offer is
+ * pending either way. The answer comes in `modified`; a failure rolls back. */
+int sipd_session_modify(struct sipd_session *s, struct sipd_str offer, bool update,
+                        uint64_t now);
 
 /* Routes what the stack hands the application to the sessions: requests
  * within a session's dialog (ACK, BYE, re-INVITE, UPDATE, INFO...), and the
@@ -176,12 +210,12 @@ int sipd_sessions_server_done(const struct sipd_session_env *env, struct sipd_tx
  * without, the 2xx carries our offer. A non-2xx to an offer rolls the
  * offer/answer state back (RFC 6337 §3.1). */
 int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned code,
-                         struct sipd_str body);
+                         struct sipd_str body, uint64_t now);
 
 /* Ends the session with BYE (§15.1.1). A UAS whose 2xx has not been ACKed
  * waits for the ACK (or its timeout) before sending it (§15). `reason` is an
  * optional Reason header value (RFC 3326). */
-int sipd_session_bye(struct sipd_session *s, const char *reason);
+int sipd_session_bye(struct sipd_session *s, const char *reason, uint64_t now);
 
 /* Frees a terminated session (and its dialog). Sends nothing. */
 void sipd_session_free(struct sipd_session *s);

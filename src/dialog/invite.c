@@ -49,13 +49,16 @@ static struct sipd_dialog *fork_for(struct sipd_invite *inv, const struct sipd_m
 
 /* A request within dialog d on the INVITE's flow. */
 static int dialog_send(struct sipd_invite *inv, struct sipd_dialog *d, const char *method,
-                       uint32_t cseq, bool ack, sipd_txn_cb cb, void *arg, uint64_t now)
+                       uint32_t cseq, bool ack, sipd_txn_cb cb, void *arg, uint64_t now,
+                       struct sipd_str body)
 {
 	char buf[4096];
 	struct sipd_request r;
 	struct sipd_dialog_request dr = {.size = sizeof dr,
 	                                 .method = {method, strlen(method)},
-	                                 .cseq = cseq};
+	                                 .cseq = cseq,
+	                                 .content_type = body.len ? "application/sdp" : NULL,
+	                                 .body = body};
 	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, NULL);
 	if (rc)
 		return rc;
@@ -96,8 +99,13 @@ static void on_2xx(struct sipd_invite *inv, const struct sipd_msg *resp, uint64_
 		sipd_dialog_update_from_response(d, resp);
 	if (!d)
 		return;
-	/* §13.2.2.4: every 2xx is ACKed, retransmissions included */
-	dialog_send(inv, d, "ACK", inv->cseq, true, NULL, NULL, now);
+	/* §13.2.2.4: every 2xx is ACKed, retransmissions included; the answered
+	 * dialog's ACK may carry the answer to an offer in the 2xx */
+	struct sipd_str body = SIPD_STR_NULL;
+	bool winner = inv->winner == d || (!inv->winner && first_time);
+	if (winner && inv->cb.ack_body)
+		body = inv->cb.ack_body(inv->arg, inv, d, resp);
+	dialog_send(inv, d, "ACK", inv->cseq, true, NULL, NULL, now, body);
 	if (!first_time)
 		return;
 	if (!inv->winner) {
@@ -113,7 +121,7 @@ static void on_2xx(struct sipd_invite *inv, const struct sipd_msg *resp, uint64_
 	}
 	/* another fork answered too: end that dialog (§13.2.2.4) */
 	drop_fork(inv, d);
-	int rc = dialog_send(inv, d, "BYE", 0, false, bye_done, d, now);
+	int rc = dialog_send(inv, d, "BYE", 0, false, bye_done, d, now, SIPD_STR_NULL);
 	sipd_dialog_terminate(d, SIPD_END_FORK_LOST);
 	if (rc)
 		sipd_dialog_free(d);

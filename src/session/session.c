@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sipdialog/invite.h>
 #include <sipdialog/session.h>
 
 #define MAX_PENDING 8
@@ -29,12 +30,37 @@ struct sipd_session {
 	struct sipd_flow flow; /* where the peer is: requests within go there */
 	char tag[16];
 	char *bye_reason;
-	char contact[]; /* our Contact URI, NUL-terminated */
+	/* UAC */
+	struct sipd_invite *inv; /* the INVITE under way */
+	bool cancelled;          /* we sent CANCEL: a crossing 2xx is ACKed, then BYEd */
+	/* our re-INVITE or UPDATE */
+	bool no_glare_retry;
+	bool modifying;          /* one is out */
+	bool modify_update;
+	uint32_t modify_cseq;
+	char *modify_offer;      /* kept for the retry after a 491 */
+	size_t modify_len;
+	struct sipd_stack_timer glare;
+	unsigned client_txns;    /* client transactions whose callbacks point here */
+	bool freed;              /* sipd_session_free() was called: free at the last one */
+	uint64_t now;            /* the latest time the application gave us */
+	char contact[];          /* our Contact URI, NUL-terminated */
 };
 
+static void session_release(struct sipd_session *s);
+
+/* The time: the latest of what the application gave us and what the stack
+ * saw at its last entry point (inside callbacks the stack's is current). */
 static uint64_t now_of(const struct sipd_session *s)
 {
-	return sipd_stack_now(s->env.stack);
+	uint64_t st = sipd_stack_now(s->env.stack);
+	return st > s->now ? st : s->now;
+}
+
+static void tick(struct sipd_session *s, uint64_t now)
+{
+	if (now > s->now)
+		s->now = now;
 }
 
 static void set_state(struct sipd_session *s, enum sipd_session_state st,
@@ -120,7 +146,7 @@ static int ensure_dialog(struct sipd_session *s)
 
 int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite,
                      const struct sipd_flow *from, const struct sipd_session_opts *o,
-                     struct sipd_session **out)
+                     uint64_t now, struct sipd_session **out)
 {
 	if (!env || !env->stack || !env->dialogs || !invite || !from || !o || !out)
 		return SIPD_EINVAL;
@@ -140,7 +166,10 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	s->invite = invite;
 	s->invite_cseq = req->cseq.seq;
 	s->flow = *from;
+	s->now = now;
+	s->no_glare_retry = o->no_glare_retry;
 	sipd_oa_init(&s->oa);
+	sipd_stack_timer_init(&s->glare, NULL, s);
 	sipd_stack_random_token(env->stack, s->tag, sizeof s->tag);
 	sipd_txn_set_user(invite, s);
 	/* §12.1.1: a dialog needs the peer's Contact; without one, 400 now */
@@ -159,8 +188,10 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	return 0;
 }
 
-int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str body)
+int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str body,
+                          uint64_t now)
 {
+	tick(s, now);
 	if (!s->uas || !s->invite || code < 101 || code > 199 || s->state > SIPD_SESSION_EARLY)
 		return SIPD_ESTATE;
 	/* an answer in an unreliable provisional is a preview (RFC 6337 §3.1.1):
@@ -171,8 +202,9 @@ int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str
 	return rc;
 }
 
-int sipd_session_accept(struct sipd_session *s, struct sipd_str body)
+int sipd_session_accept(struct sipd_session *s, struct sipd_str body, uint64_t now)
 {
+	tick(s, now);
 	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY)
 		return SIPD_ESTATE;
 	/* the answer to the INVITE's offer, or our offer (its answer comes in
@@ -204,8 +236,10 @@ static void close_pending(struct sipd_session *s)
 	}
 }
 
-int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reason)
+int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reason,
+                        uint64_t now)
 {
+	tick(s, now);
 	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY || code < 300 || code > 699)
 		return SIPD_ESTATE;
 	int rc = send_response(s, s->invite, code, reason, SIPD_STR_NULL, false, false, NULL);
@@ -216,8 +250,9 @@ int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reaso
 	return 0;
 }
 
-void sipd_session_cancelled(struct sipd_session *s)
+void sipd_session_cancelled(struct sipd_session *s, uint64_t now)
 {
+	tick(s, now);
 	if (!s->invite || s->state > SIPD_SESSION_EARLY)
 		return; /* the 2xx crossed the CANCEL: nothing changes (§9.2) */
 	send_response(s, s->invite, 487, NULL, SIPD_STR_NULL, false, false, NULL);
@@ -227,21 +262,38 @@ void sipd_session_cancelled(struct sipd_session *s)
 
 /* ---------------------------------------------------------------- requests we send */
 
-static int send_in_dialog(struct sipd_session *s, const char *method, const char *extra,
-                          sipd_txn_cb cb)
+/* The end of a client transaction whose callback pointed at the session. */
+static void client_done(struct sipd_session *s)
 {
-	char buf[2048];
+	if (s->client_txns)
+		s->client_txns--;
+	if (s->freed && !s->client_txns && !s->inv)
+		session_release(s);
+}
+
+static int send_in_dialog(struct sipd_session *s, const char *method, const char *extra,
+                          sipd_txn_cb cb, uint32_t cseq, struct sipd_str body)
+{
+	char buf[4096];
 	struct sipd_request r;
 	struct sipd_dialog_request dr = {.size = sizeof dr,
 	                                 .method = {method, strlen(method)},
-	                                 .headers = {extra, extra ? strlen(extra) : 0}};
+	                                 .cseq = cseq,
+	                                 .headers = {extra, extra ? strlen(extra) : 0},
+	                                 .content_type = body.len ? "application/sdp" : NULL,
+	                                 .body = body};
 	int rc = sipd_dialog_request(s->d, &dr, buf, sizeof buf, &r, NULL);
 	if (rc)
 		return rc;
 	r.flow = s->flow;
 	if (r.flow.transport == SIPD_TP_UDP)
 		r.flow.conn = 0;
-	return sipd_stack_request(s->env.stack, &r, cb, NULL, now_of(s), NULL);
+	if (!strcmp(method, "ACK"))
+		return sipd_stack_send_ack(s->env.stack, &r, now_of(s));
+	rc = sipd_stack_request(s->env.stack, &r, cb, cb ? s : NULL, now_of(s), NULL);
+	if (rc == 0 && cb)
+		s->client_txns++;
+	return rc;
 }
 
 static int send_bye(struct sipd_session *s, enum sipd_session_end why)
@@ -250,19 +302,23 @@ static int send_bye(struct sipd_session *s, enum sipd_session_end why)
 	extra[0] = 0;
 	if (s->bye_reason)
 		snprintf(extra, sizeof extra, "Reason: %s\r\n", s->bye_reason);
-	int rc = send_in_dialog(s, "BYE", extra[0] ? extra : NULL, NULL);
+	int rc = send_in_dialog(s, "BYE", extra[0] ? extra : NULL, NULL, 0, SIPD_STR_NULL);
 	close_pending(s);
 	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
 	return rc;
 }
 
-int sipd_session_bye(struct sipd_session *s, const char *reason)
+int sipd_session_bye(struct sipd_session *s, const char *reason, uint64_t now)
 {
+	tick(s, now);
 	if (s->state == SIPD_SESSION_TERMINATED || s->bye_pending)
 		return SIPD_ESTATE;
-	/* §15: the callee never BYEs an early dialog (it rejects the INVITE) */
+	/* §15: the callee never BYEs an early dialog (it rejects the INVITE); the
+	 * caller ends an INVITE still under way with CANCEL (§9.1) */
 	if (s->uas && s->state < SIPD_SESSION_WAIT_ACK)
 		return SIPD_ESTATE;
+	if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED)
+		return sipd_session_cancel(s, reason, now);
 	if (reason) {
 		size_t n = strlen(reason) + 1;
 		free(s->bye_reason);
@@ -327,20 +383,20 @@ static void default_answer(struct sipd_session *s, struct sipd_txn *tx,
 	case SIPD_METHOD_INVITE:
 	case SIPD_METHOD_UPDATE: {
 		struct sipd_str local = sipd_oa_local(&s->oa);
-		sipd_session_respond(s, tx, local.len ? 200 : 488, local);
+		sipd_session_respond(s, tx, local.len ? 200 : 488, local, now_of(s));
 		return;
 	}
 	case SIPD_METHOD_INFO:
-		sipd_session_respond(s, tx, 469, SIPD_STR_NULL); /* RFC 6086 §4.2.2 */
+		sipd_session_respond(s, tx, 469, SIPD_STR_NULL, now_of(s)); /* RFC 6086 §4.2.2 */
 		return;
 	case SIPD_METHOD_OPTIONS:
-		sipd_session_respond(s, tx, 200, SIPD_STR_NULL);
+		sipd_session_respond(s, tx, 200, SIPD_STR_NULL, now_of(s));
 		return;
 	case SIPD_METHOD_REFER:
-		sipd_session_respond(s, tx, 603, SIPD_STR_NULL);
+		sipd_session_respond(s, tx, 603, SIPD_STR_NULL, now_of(s));
 		return;
 	default:
-		sipd_session_respond(s, tx, 501, SIPD_STR_NULL);
+		sipd_session_respond(s, tx, 501, SIPD_STR_NULL, now_of(s));
 		return;
 	}
 }
@@ -373,8 +429,9 @@ static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct 
 }
 
 int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned code,
-                         struct sipd_str body)
+                         struct sipd_str body, uint64_t now)
 {
+	tick(s, now);
 	const struct sipd_msg *req = sipd_txn_request(tx);
 	if (!req || !drop_pending(s, tx))
 		return SIPD_EINVAL;
@@ -486,6 +543,18 @@ void sipd_session_free(struct sipd_session *s)
 {
 	if (!s)
 		return;
+	sipd_stack_timer_cancel(s->env.stack, &s->glare);
+	if (s->client_txns || s->inv) {
+		/* callbacks still point here: the last one frees (session_release) */
+		s->freed = true;
+		set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_NONE, NULL);
+		return;
+	}
+	session_release(s);
+}
+
+static void session_release(struct sipd_session *s)
+{
 	if (s->invite)
 		sipd_txn_set_user(s->invite, NULL);
 	for (size_t i = 0; i < s->npending; i++)
@@ -494,6 +563,7 @@ void sipd_session_free(struct sipd_session *s)
 		sipd_dialog_free(s->d);
 	sipd_oa_free(&s->oa);
 	free(s->bye_reason);
+	free(s->modify_offer);
 	free(s);
 }
 
@@ -502,3 +572,263 @@ enum sipd_session_end sipd_session_end_reason(const struct sipd_session *s) { re
 struct sipd_dialog *sipd_session_dialog(const struct sipd_session *s) { return s->d; }
 const struct sipd_oa *sipd_session_oa(const struct sipd_session *s) { return &s->oa; }
 void *sipd_session_arg(const struct sipd_session *s) { return s->arg; }
+
+/* ---------------------------------------------------------------- UAC */
+
+static void uac_provisional(void *arg, struct sipd_invite *inv, struct sipd_dialog *d,
+                            const struct sipd_msg *resp)
+{
+	(void)inv;
+	(void)resp;
+	struct sipd_session *s = arg;
+	if (d && !s->d) {
+		s->d = d; /* the first early dialog; a 2xx may pick another fork */
+		sipd_dialog_set_user(d, s);
+	}
+	if (d)
+		set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
+}
+
+static struct sipd_str uac_ack_body(void *arg, struct sipd_invite *inv, struct sipd_dialog *d,
+                                    const struct sipd_msg *resp)
+{
+	(void)inv;
+	(void)d;
+	struct sipd_session *s = arg;
+	/* a retransmitted 2xx: the same ACK again (with our answer, if any) */
+	if (s->state == SIPD_SESSION_CONFIRMED || s->state == SIPD_SESSION_TERMINATED)
+		return sipd_oa_state(&s->oa) == SIPD_OA_STABLE && s->offer_in_2xx ? sipd_oa_local(&s->oa)
+		                                                                   : SIPD_STR_NULL;
+	if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
+		if (sipd_msg_has_session_body(resp))
+			sipd_oa_recv_answer(&s->oa, resp->body);
+		else
+			sipd_oa_rollback(&s->oa); /* a 2xx without the answer (§13.2.1) */
+		return SIPD_STR_NULL;
+	}
+	/* late offer: the 2xx has the offer, the ACK our answer (§13.2.1) */
+	if (!sipd_msg_has_session_body(resp) || sipd_oa_recv_offer(&s->oa, resp->body))
+		return SIPD_STR_NULL;
+	struct sipd_str answer = s->cb.answer ? s->cb.answer(s->arg, s, resp->body) : SIPD_STR_NULL;
+	if (!answer.len || sipd_oa_send_answer(&s->oa, answer)) {
+		sipd_oa_rollback(&s->oa);
+		return SIPD_STR_NULL;
+	}
+	s->offer_in_2xx = true; /* remembered for the ACK of a retransmitted 2xx */
+	return sipd_oa_local(&s->oa);
+}
+
+static void uac_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog *d,
+                         const struct sipd_msg *resp)
+{
+	(void)inv;
+	(void)resp;
+	struct sipd_session *s = arg;
+	if (s->d != d) {
+		if (s->d && sipd_dialog_user(s->d) == s)
+			sipd_dialog_set_user(s->d, NULL);
+		s->d = d;
+	}
+	sipd_dialog_set_user(d, s);
+	sipd_dialog_usage_add(d);
+	if (s->cancelled) {
+		/* §9.1: the 2xx crossed our CANCEL: it was ACKed, now BYE */
+		set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
+		send_bye(s, SIPD_SESSION_END_CANCELLED);
+		return;
+	}
+	set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
+	if (s->bye_pending)
+		send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
+}
+
+static void uac_failed(void *arg, struct sipd_invite *inv, const struct sipd_msg *resp)
+{
+	(void)inv;
+	struct sipd_session *s = arg;
+	sipd_oa_rollback(&s->oa);
+	/* early dialogs end with the INVITE (the invite frees them) */
+	if (s->d && sipd_dialog_state(s->d) != SIPD_DIALOG_CONFIRMED) {
+		sipd_dialog_set_user(s->d, NULL);
+		s->d = NULL;
+	}
+	set_state(s, SIPD_SESSION_TERMINATED,
+	          s->cancelled ? SIPD_SESSION_END_CANCELLED
+	          : (!resp || resp->status == 408) ? SIPD_SESSION_END_ERROR
+	                                           : SIPD_SESSION_END_REJECTED,
+	          resp);
+}
+
+static void uac_done(void *arg, struct sipd_invite *inv)
+{
+	(void)inv;
+	struct sipd_session *s = arg;
+	s->inv = NULL;
+	/* an early dialog the invite freed is no longer ours */
+	if (s->d && s->state < SIPD_SESSION_CONFIRMED)
+		s->d = NULL;
+	if (s->freed && !s->client_txns)
+		session_release(s);
+}
+
+static const struct sipd_invite_callbacks uac_invite_cb = {
+	.size = sizeof uac_invite_cb,
+	.provisional = uac_provisional,
+	.answered = uac_answered,
+	.failed = uac_failed,
+	.done = uac_done,
+	.ack_body = uac_ack_body,
+};
+
+int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_request *req,
+                     const struct sipd_session_opts *o, uint64_t now,
+                     struct sipd_session **out)
+{
+	if (!env || !env->stack || !env->dialogs || !req || !o || !out)
+		return SIPD_EINVAL;
+	size_t clen = o->dialog.local_contact.len;
+	struct sipd_session *s = calloc(1, sizeof *s + clen + 1);
+	if (!s)
+		return SIPD_ENOMEM;
+	memcpy(s->contact, o->dialog.local_contact.p, clen);
+	s->env = *env;
+	if (o->cb)
+		memcpy(&s->cb, o->cb, o->cb->size < sizeof s->cb ? o->cb->size : sizeof s->cb);
+	s->arg = o->arg;
+	s->no_glare_retry = o->no_glare_retry;
+	s->flow = req->flow;
+	s->now = now;
+	sipd_oa_init(&s->oa);
+	sipd_stack_timer_init(&s->glare, NULL, s);
+	if (req->body.len && sipd_oa_send_offer(&s->oa, req->body)) {
+		free(s);
+		return SIPD_ENOMEM;
+	}
+	struct sipd_invite_opts io = {.size = sizeof io,
+	                              .dialog = o->dialog,
+	                              .fork_policy = SIPD_FORK_BYE,
+	                              .cb = &uac_invite_cb,
+	                              .arg = s};
+	int rc = sipd_invite_send(env->stack, env->dialogs, req, &io, now, &s->inv);
+	if (rc) {
+		sipd_oa_free(&s->oa);
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int sipd_session_cancel(struct sipd_session *s, const char *reason, uint64_t now)
+{
+	tick(s, now);
+	if (s->uas || !s->inv || s->state >= SIPD_SESSION_CONFIRMED || s->cancelled)
+		return SIPD_ESTATE;
+	int rc = sipd_invite_cancel(s->inv, reason, now_of(s));
+	if (rc == 0)
+		s->cancelled = true;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- modify */
+
+static void glare_fired(void *arg, struct sipd_stack_timer *t, uint64_t now);
+
+static int send_modify(struct sipd_session *s);
+
+static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                      const struct sipd_msg *resp)
+{
+	(void)tx;
+	struct sipd_session *s = arg;
+	if (ev == SIPD_TXN_TERMINATED) {
+		client_done(s);
+		return;
+	}
+	if (s->freed || (ev == SIPD_TXN_RESPONSE && resp->status < 200) || !s->modifying)
+		return;
+	unsigned code = resp ? resp->status : 408;
+	if (code >= 200 && code < 300) {
+		if (sipd_msg_has_session_body(resp))
+			sipd_oa_recv_answer(&s->oa, resp->body);
+		else
+			sipd_oa_rollback(&s->oa);
+		sipd_dialog_update_from_response(s->d, resp); /* target refresh, §12.2.1.2 */
+		if (!s->modify_update)
+			send_in_dialog(s, "ACK", NULL, NULL, s->modify_cseq, SIPD_STR_NULL);
+		s->modifying = false;
+		if (s->cb.modified)
+			s->cb.modified(s->arg, s, resp);
+		return;
+	}
+	sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1 */
+	if (code == 491 && !s->no_glare_retry) {
+		/* §14.1: try again after a random delay: 2.1-4 s when we own the
+		 * Call-ID (we sent the dialog's first INVITE), else 0-2 s */
+		uint8_t r[2];
+		sipd_stack_random_token(s->env.stack, (char *)r, 2);
+		unsigned step = (unsigned)(r[0] * 36 + r[1]) % 191; /* 0..190, in 10 ms */
+		uint64_t delay = sipd_dialog_role(s->d) == SIPD_DIALOG_UAC ? 2100 + step * 10
+		                                                              : (step * 2000u) / 190;
+		s->glare.cb = glare_fired;
+		sipd_stack_timer_arm(s->env.stack, &s->glare, now_of(s) + delay);
+		return;
+	}
+	s->modifying = false;
+	if (s->cb.modified)
+		s->cb.modified(s->arg, s, resp);
+	/* §14.1: a 481 or 408 to a re-INVITE ends the dialog */
+	if (code == 481 || code == 408)
+		send_bye(s, SIPD_SESSION_END_ERROR);
+}
+
+static int send_modify(struct sipd_session *s)
+{
+	int rc = sipd_oa_send_offer(&s->oa, (struct sipd_str){s->modify_offer, s->modify_len});
+	if (rc)
+		return rc;
+	rc = send_in_dialog(s, s->modify_update ? "UPDATE" : "INVITE", NULL, modify_cb, 0,
+	                    (struct sipd_str){s->modify_offer, s->modify_len});
+	if (rc) {
+		sipd_oa_rollback(&s->oa);
+		return rc;
+	}
+	sipd_dialog_local_seq(s->d, &s->modify_cseq);
+	return 0;
+}
+
+static void glare_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
+{
+	(void)t;
+	(void)now;
+	struct sipd_session *s = arg;
+	if (s->state != SIPD_SESSION_CONFIRMED || !s->modifying)
+		return;
+	/* still an offer of theirs pending: wait for it to settle */
+	if (send_modify(s)) {
+		s->modifying = false;
+		if (s->cb.modified)
+			s->cb.modified(s->arg, s, NULL);
+	}
+}
+
+int sipd_session_modify(struct sipd_session *s, struct sipd_str offer, bool update,
+                        uint64_t now)
+{
+	tick(s, now);
+	if (s->state != SIPD_SESSION_CONFIRMED || s->modifying || s->wait_ack || !offer.len ||
+	    sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
+		return SIPD_ESTATE;
+	char *copy = malloc(offer.len);
+	if (!copy)
+		return SIPD_ENOMEM;
+	memcpy(copy, offer.p, offer.len);
+	free(s->modify_offer);
+	s->modify_offer = copy;
+	s->modify_len = offer.len;
+	s->modify_update = update;
+	int rc = send_modify(s);
+	if (rc == 0)
+		s->modifying = true;
+	return rc;
+}

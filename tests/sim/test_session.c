@@ -86,26 +86,26 @@ static int callee_request(struct sim *sim, int node, struct sipd_txn *tx, const 
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {"sip:b@10.0.0.2", 14}},
 	                              .cb = &session_cb};
-	assert_int_equal(sipd_session_uas(&callee.env, tx, &from, &o, &callee.s), 0);
+	assert_int_equal(sipd_session_uas(&callee.env, tx, &from, &o, sim->now, &callee.s), 0);
 	if (callee.mode == ANSWER) {
-		assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL), 0);
+		assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL, sim->now), 0);
 		assert_int_equal(sipd_session_accept(callee.s, (struct sipd_str){ANSWER_SDP,
-		                                                                  strlen(ANSWER_SDP)}),
+		                                                                  strlen(ANSWER_SDP)},
+		                                     sim->now),
 		                 0);
 		if (callee.bye_after_accept)
-			assert_int_equal(sipd_session_bye(callee.s, "SIP;cause=200"), 0);
+			assert_int_equal(sipd_session_bye(callee.s, "SIP;cause=200", sim->now), 0);
 	}
 	return 0;
 }
 
 static void callee_cancel(struct sim *sim, int node, struct sipd_txn *inv, const struct sipd_msg *c)
 {
-	(void)sim;
 	(void)node;
 	(void)c;
 	struct sipd_session *s = sipd_txn_user(inv);
 	assert_non_null(s);
-	sipd_session_cancelled(s);
+	sipd_session_cancelled(s, sim->now);
 }
 
 static void callee_done(struct sim *sim, int node, struct sipd_txn *tx, bool timeout)
@@ -311,7 +311,7 @@ static void rfc3261_14_2_reinvite_defaults_and_rules(void **state)
 	assert_int_equal(caller_send(&sim, "INVITE", 0, NULL, offer2), 500);
 	assert_non_null(strstr(sim.last[1], "\r\nRetry-After: "));
 	/* the application refuses the held one: the offer rolls back */
-	assert_int_equal(sipd_session_respond(callee.s, callee.held, 488, SIPD_STR_NULL), 0);
+	assert_int_equal(sipd_session_respond(callee.s, callee.held, 488, SIPD_STR_NULL, sim.now), 0);
 	assert_int_equal(sipd_oa_state(oa), SIPD_OA_STABLE);
 	assert_true(eq(sipd_oa_remote(oa), offer2));
 	teardown_call(&sim);
@@ -340,7 +340,7 @@ static void rfc3261_9_2_cancel_ends_session_487(void **state)
 	start_invite(&sim);
 	sim_run(&sim, sim.now + 10);
 	assert_non_null(callee.s);
-	assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL), 0);
+	assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL, sim.now), 0);
 	sim_run(&sim, sim.now + 10);
 	assert_int_equal(sipd_invite_cancel(caller.inv, NULL, sim.now), 0);
 	sim_run(&sim, sim.now + 100);
@@ -348,7 +348,7 @@ static void rfc3261_9_2_cancel_ends_session_487(void **state)
 	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
 	assert_int_equal(callee.end, SIPD_SESSION_END_CANCELLED);
 	/* too late to accept now */
-	assert_int_equal(sipd_session_accept(callee.s, (struct sipd_str){"x", 1}), SIPD_ESTATE);
+	assert_int_equal(sipd_session_accept(callee.s, (struct sipd_str){"x", 1}, sim.now), SIPD_ESTATE);
 	teardown_call(&sim);
 }
 
@@ -372,6 +372,255 @@ static void rfc3261_15_callee_bye_waits_for_ack(void **state)
 	teardown_call(&sim);
 }
 
+/* ---------------------------------------------------------------- the UAC session */
+
+struct ucaller {
+	struct sipd_session *s;
+	enum sipd_session_state last;
+	enum sipd_session_end end;
+	int modified_codes[4];
+	int nmodified;
+	bool late_answer;
+};
+static struct ucaller uc;
+
+static void uc_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
+                     enum sipd_session_end why, const struct sipd_msg *msg)
+{
+	(void)arg;
+	(void)s;
+	(void)msg;
+	uc.last = st;
+	if (st == SIPD_SESSION_TERMINATED)
+		uc.end = why;
+}
+
+static void uc_modified(void *arg, struct sipd_session *s, const struct sipd_msg *resp)
+{
+	(void)arg;
+	(void)s;
+	uc.modified_codes[uc.nmodified++] = resp ? resp->status : -1;
+}
+
+#define LATE_ANSWER "v=0\r\no=caller 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5002 RTP/AVP 0\r\n"
+
+static struct sipd_str uc_answer(void *arg, struct sipd_session *s, struct sipd_str offer)
+{
+	(void)arg;
+	(void)s;
+	(void)offer;
+	uc.late_answer = true;
+	return (struct sipd_str){LATE_ANSWER, strlen(LATE_ANSWER)};
+}
+
+static const struct sipd_session_callbacks uc_cb = {.size = sizeof uc_cb,
+                                                    .state = uc_state,
+                                                    .modified = uc_modified,
+                                                    .answer = uc_answer};
+
+static void start_uac(struct sim *sim, const char *offer)
+{
+	static const char hdrs[] = "From: <sip:a@10.0.0.1>;tag=caller2\r\nTo: <sip:b@10.0.0.2>\r\n"
+	                           "Call-ID: sess-2\r\nCSeq: 20 INVITE\r\nMax-Forwards: 70\r\n"
+	                           "Contact: <sip:a@10.0.0.1>\r\n";
+	struct sipd_request r = {.size = sizeof r, .method = {"INVITE", 6},
+	                         .uri = {"sip:b@10.0.0.2", 14}, .headers = {hdrs, sizeof hdrs - 1},
+	                         .content_type = offer ? "application/sdp" : NULL,
+	                         .body = {offer, offer ? strlen(offer) : 0},
+	                         .flow = sim_flow(sim, 0, 1, SIPD_TP_UDP)};
+	struct sipd_session_env env = {.size = sizeof env, .stack = sim->nodes[0].st,
+	                               .dialogs = caller.t};
+	struct sipd_session_opts o = {.size = sizeof o,
+	                              .dialog = {.size = sizeof o.dialog,
+	                                         .local_contact = {"sip:a@10.0.0.1", 14}},
+	                              .cb = &uc_cb};
+	memset(&uc, 0, sizeof uc);
+	assert_int_equal(sipd_session_uac(&env, &r, &o, sim->now, &uc.s), 0);
+}
+
+/* node 0 also routes requests within its sessions (re-INVITEs of the callee) */
+static struct sipd_session_env uc_env;
+static int caller_request(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *m)
+{
+	(void)node;
+	struct sipd_flow from = sim_flow(sim, 0, 1, SIPD_TP_UDP);
+	return sipd_sessions_request(&uc_env, tx, m, &from);
+}
+
+static void caller_done(struct sim *sim, int node, struct sipd_txn *tx, bool timeout)
+{
+	(void)sim;
+	(void)node;
+	sipd_sessions_server_done(&uc_env, tx, timeout);
+}
+
+static void setup_two_sessions(struct sim *sim, uint64_t seed, enum mode mode)
+{
+	sim_init(sim, seed);
+	sim->trace = getenv("SIM_TRACE") != NULL;
+	struct sim_app capp = {.request = caller_request, .server_done = caller_done};
+	struct sim_app app = {.request = callee_request, .cancel = callee_cancel,
+	                      .server_done = callee_done};
+	sim_add_node(sim, &capp, allow_more);
+	sim_add_node(sim, &app, allow_more);
+	memset(&callee, 0, sizeof callee);
+	memset(&caller, 0, sizeof caller);
+	callee.mode = mode;
+	callee.env = (struct sipd_session_env){.size = sizeof callee.env,
+	                                       .stack = sim->nodes[1].st,
+	                                       .dialogs = new_table()};
+	caller.t = new_table();
+	uc_env = (struct sipd_session_env){.size = sizeof uc_env, .stack = sim->nodes[0].st,
+	                                   .dialogs = caller.t};
+}
+
+static void teardown_two(struct sim *sim)
+{
+	sim_run(sim, UINT64_MAX);
+	sipd_session_free(uc.s);
+	teardown_call(sim);
+}
+
+static void rfc3261_13_uac_session_call_and_bye(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 31, ANSWER);
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	const struct sipd_oa *oa = sipd_session_oa(uc.s);
+	assert_int_equal(sipd_oa_state(oa), SIPD_OA_STABLE);
+	assert_true(eq(sipd_oa_local(oa), OFFER_SDP));
+	assert_true(eq(sipd_oa_remote(oa), ANSWER_SDP));
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	assert_int_equal(sipd_session_bye(uc.s, "SIP;cause=200;text=\"done\"", sim.now), 0);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(uc.end, SIPD_SESSION_END_BYE_LOCAL);
+	assert_int_equal(callee.end, SIPD_SESSION_END_BYE_REMOTE);
+	assert_true(callee.end_had_reason);
+	teardown_two(&sim);
+}
+
+static void rfc3261_13_2_1_late_offer_answer_in_ack(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 32, ANSWER);
+	start_uac(&sim, NULL); /* no offer: the callee's 2xx offers */
+	sim_run(&sim, sim.now + 100);
+	assert_true(uc.late_answer);
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	const struct sipd_oa *coa = sipd_session_oa(callee.s);
+	assert_int_equal(sipd_oa_state(coa), SIPD_OA_STABLE);
+	assert_true(eq(sipd_oa_local(coa), ANSWER_SDP)); /* its offer */
+	assert_true(eq(sipd_oa_remote(coa), LATE_ANSWER)); /* the answer from the ACK */
+	teardown_two(&sim);
+}
+
+static void rfc3261_9_1_uac_cancel(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 33, HOLD);
+	sim.links[0][1].delay_ms = 50;
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 10);
+	/* before any provisional (the INVITE is still on its way): CANCEL waits
+	 * for one (§9.1) */
+	assert_int_equal(sipd_session_cancel(uc.s, NULL, sim.now), 0);
+	sim_run(&sim, sim.now + 30);
+	assert_int_equal(sim_count(&sim, 0, "CANCEL"), 0);
+	/* the INVITE arrives at 50 ms, its 100 Trying comes straight back: the
+	 * CANCEL goes then */
+	sim_run(&sim, sim.now + 200);
+	assert_int_equal(sim_count(&sim, 0, "CANCEL"), 1);
+	assert_int_equal(sim_time_of(&sim, 0, "CANCEL", 0), sim_time_of(&sim, 1, "SIP/2.0 100", 0));
+	assert_int_equal(uc.end, SIPD_SESSION_END_CANCELLED);
+	assert_int_equal(callee.end, SIPD_SESSION_END_CANCELLED);
+	assert_int_equal(sipd_oa_state(sipd_session_oa(uc.s)), SIPD_OA_CLOSED);
+	teardown_two(&sim);
+}
+
+static void rfc3261_9_1_cancel_crossing_2xx_is_acked_and_byed(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 34, HOLD);
+	sim.links[0][1].delay_ms = 50;
+	sim.links[1][0].delay_ms = 50;
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 60); /* the INVITE is in */
+	assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL, sim.now), 0);
+	sim_run(&sim, sim.now + 60); /* the 180 is back */
+	/* the CANCEL and the 2xx cross on the wire */
+	assert_int_equal(sipd_session_cancel(uc.s, NULL, sim.now), 0);
+	assert_int_equal(
+		sipd_session_accept(callee.s, (struct sipd_str){ANSWER_SDP, strlen(ANSWER_SDP)}, sim.now), 0);
+	sim_run(&sim, sim.now + 1000);
+	/* the callee's 2xx won (its CANCEL changed nothing, §9.2); the caller
+	 * ACKed it, then ended the call with BYE */
+	assert_int_equal(sim_count(&sim, 0, "ACK"), 1);
+	assert_int_equal(sim_count(&sim, 0, "BYE"), 1);
+	assert_int_equal(uc.end, SIPD_SESSION_END_CANCELLED);
+	assert_int_equal(callee.end, SIPD_SESSION_END_BYE_REMOTE);
+	teardown_two(&sim);
+}
+
+static void rfc3261_14_1_glare_resolved_by_backoff(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 35, ANSWER);
+	sim.links[0][1].delay_ms = 20;
+	sim.links[1][0].delay_ms = 20;
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 200);
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	/* both re-INVITE at the same moment: each gets 491 */
+	const char *o1 = "v=0\r\nm=audio 5000 RTP/AVP 0\r\na=sendonly\r\n";
+	const char *o2 = "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=inactive\r\n";
+	assert_int_equal(sipd_session_modify(uc.s, (struct sipd_str){o1, strlen(o1)}, false, sim.now), 0);
+	assert_int_equal(sipd_session_modify(callee.s, (struct sipd_str){o2, strlen(o2)}, false, sim.now), 0);
+	uint64_t t0 = sim.now;
+	sim_run(&sim, t0 + 10000);
+	assert_int_equal(sim_count(&sim, -1, "SIP/2.0 491"), 2);
+	/* the retries, apart as §14.1 says: the callee (not owning the Call-ID)
+	 * within 0-2 s, the caller within 2.1-4 s; both then succeed */
+	assert_int_equal(sim_count(&sim, 0, "INVITE"), 3); /* initial, first try, retry */
+	assert_int_equal(sim_count(&sim, 1, "INVITE"), 2);
+	uint64_t callee_retry = sim_time_of(&sim, 1, "INVITE", 1) - t0;
+	uint64_t caller_retry = sim_time_of(&sim, 0, "INVITE", 2) - t0;
+	assert_true(callee_retry <= 2000 + 40 + 10);
+	assert_true(caller_retry >= 2100 + 40 && caller_retry <= 4000 + 40 + 10);
+	assert_int_equal(uc.nmodified, 1);
+	assert_int_equal(uc.modified_codes[0], 200);
+	assert_int_equal(sipd_oa_state(sipd_session_oa(uc.s)), SIPD_OA_STABLE);
+	assert_int_equal(sipd_oa_state(sipd_session_oa(callee.s)), SIPD_OA_STABLE);
+	assert_int_equal(sipd_session_state(uc.s), SIPD_SESSION_CONFIRMED);
+	teardown_two(&sim);
+}
+
+static void rfc3311_update_modifies_session(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 36, ANSWER);
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 100);
+	const char *o = "v=0\r\nm=audio 5000 RTP/AVP 0\r\na=sendonly\r\n";
+	assert_int_equal(sipd_session_modify(uc.s, (struct sipd_str){o, strlen(o)}, true, sim.now), 0);
+	/* one offer at a time */
+	assert_int_equal(sipd_session_modify(uc.s, (struct sipd_str){o, strlen(o)}, true, sim.now), SIPD_ESTATE);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(uc.nmodified, 1);
+	assert_int_equal(uc.modified_codes[0], 200);
+	assert_int_equal(sim_count(&sim, 0, "UPDATE"), 1);
+	assert_int_equal(sim_count(&sim, 0, "ACK"), 1); /* only the INVITE's: UPDATE has none */
+	assert_true(sipd_sdp_is_hold(sipd_oa_remote(sipd_session_oa(callee.s))));
+	teardown_two(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +630,12 @@ int main(void)
 		cmocka_unit_test(rfc3261_default_answers_in_session),
 		cmocka_unit_test(rfc3261_9_2_cancel_ends_session_487),
 		cmocka_unit_test(rfc3261_15_callee_bye_waits_for_ack),
+		cmocka_unit_test(rfc3261_13_uac_session_call_and_bye),
+		cmocka_unit_test(rfc3261_13_2_1_late_offer_answer_in_ack),
+		cmocka_unit_test(rfc3261_9_1_uac_cancel),
+		cmocka_unit_test(rfc3261_9_1_cancel_crossing_2xx_is_acked_and_byed),
+		cmocka_unit_test(rfc3261_14_1_glare_resolved_by_backoff),
+		cmocka_unit_test(rfc3311_update_modifies_session),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
