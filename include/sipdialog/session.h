@@ -139,10 +139,13 @@ struct sipd_session_callbacks {
 	 * a 491 retried after the glare back-off is not reported, its retry's
 	 * answer is. */
 	void (*modified)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);
-	/* UAC, late offer: the 2xx to our INVITE carried the offer; return the
-	 * answer, which the ACK carries (§13.2.1). NULL or empty: the ACK has
-	 * none and the offer is rolled back. */
+	/* UAC, an offer from the callee: in the 2xx to our INVITE without offer
+	 * (late offer), or in a reliable provisional (RFC 3262 §5); return the
+	 * answer, which the ACK or the PRACK carries (§13.2.1). NULL or empty:
+	 * none is sent and the offer is rolled back. */
 	struct sipd_str (*answer)(void *arg, struct sipd_session *s, struct sipd_str offer);
+	/* The final response to a request of sipd_session_request(). */
+	void (*response)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);
 };
 
 struct sipd_session_opts {
@@ -154,6 +157,13 @@ struct sipd_session_opts {
 	 * §14.1 (2.1-4 s when we own the Call-ID, 0-2 s otherwise) unless this
 	 * is set (a B2BUA relays the 491 instead). */
 	bool no_glare_retry;
+	/* UAS: reliable provisional responses (RFC 3262), an enum
+	 * sipd_rel_policy (below): 0 (OFF) rejects an INVITE that requires
+	 * 100rel with 420; SUPPORTED sends reliably when the INVITE requires it;
+	 * PREFERRED whenever it supports it. The stack's `supported` list must
+	 * then name 100rel. UAC: reliable provisionals are PRACKed whatever this
+	 * says (the INVITE's Supported/Require are the caller's to write). */
+	uint8_t rel_policy;
 };
 
 /* UAS: a session for a new INVITE (its server transaction, from the stack's
@@ -189,6 +199,13 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 /* UAC: CANCEL the INVITE (§9.1; sent once a provisional arrived). A 2xx that
  * crosses it is ACKed and the session ends with BYE. */
 int sipd_session_cancel(struct sipd_session *s, const char *reason, uint64_t now);
+
+/* A request within the session's dialog (early or confirmed) that is not
+ * one of the above: INFO (RFC 6086), MESSAGE (RFC 3428), NOTIFY, REFER (RFC
+ * 3515), OPTIONS... `headers` are extra header lines (each ending in CRLF).
+ * Its final response comes to the `response` callback. */
+int sipd_session_request(struct sipd_session *s, const char *method, struct sipd_str headers,
+                         const char *content_type, struct sipd_str body, uint64_t now);
 
 /* A new offer within a confirmed session: re-INVITE (§14.1), or UPDATE
  * (RFC 3311) when `update`. One at a time: SIPD_ESTATE while an offer is

@@ -44,6 +44,22 @@ struct sipd_session {
 	unsigned client_txns;    /* client transactions whose callbacks point here */
 	bool freed;              /* sipd_session_free() was called: free at the last one */
 	uint64_t now;            /* the latest time the application gave us */
+	/* UAS: reliable provisionals (RFC 3262) */
+	struct sipd_rel_uas rel;
+	struct sipd_stack_timer rel_timer;
+	unsigned prov_code;      /* the outstanding reliable provisional, to resend */
+	char *prov_body;
+	size_t prov_len;
+	char prov_hdrs[64];
+	bool accept_pending;     /* a 2xx waits for the PRACK of a 1xx with SDP (§3) */
+	char *accept_body;
+	size_t accept_len;
+	/* UAC: the reliability of each fork's provisionals (RFC 3262 §4) */
+	struct {
+		struct sipd_dialog *d;
+		struct sipd_rel_uac rel;
+	} forks[4];
+	size_t nforks;
 	char contact[];          /* our Contact URI, NUL-terminated */
 };
 
@@ -82,6 +98,19 @@ static void set_state(struct sipd_session *s, enum sipd_session_state st,
 	}
 	if (s->cb.state)
 		s->cb.state(s->arg, s, st, why, msg);
+}
+
+static int keep_copy(char **dst, size_t *dlen, struct sipd_str src)
+{
+	char *p = malloc(src.len ? src.len : 1);
+	if (!p)
+		return SIPD_ENOMEM;
+	if (src.len)
+		memcpy(p, src.p, src.len);
+	free(*dst);
+	*dst = p;
+	*dlen = src.len;
+	return 0;
 }
 
 static void add_pending(struct sipd_session *s, struct sipd_txn *tx)
@@ -172,6 +201,24 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	sipd_stack_timer_init(&s->glare, NULL, s);
 	sipd_stack_random_token(env->stack, s->tag, sizeof s->tag);
 	sipd_txn_set_user(invite, s);
+	sipd_stack_timer_init(&s->rel_timer, NULL, s);
+	uint8_t rnd[4];
+	sipd_stack_random_token(env->stack, (char *)rnd, sizeof rnd);
+	sipd_rel_uas_init(&s->rel, req, (enum sipd_rel_policy)o->rel_policy, 0,
+	                  (uint32_t)rnd[0] << 24 | (uint32_t)rnd[1] << 16 | (uint32_t)rnd[2] << 8 | rnd[3]);
+	/* RFC 3262 §3: 420 when it requires 100rel and we do not do it, 421
+	 * when we require it and the INVITE does not support it */
+	char rh[64];
+	struct sipd_buf rb;
+	sipd_buf_init(&rb, rh, sizeof rh - 1);
+	unsigned rel_reject = sipd_rel_uas_reject(&s->rel, &rb);
+	if (rel_reject) {
+		rh[rb.overflow ? 0 : rb.len] = 0;
+		send_response(s, invite, rel_reject, NULL, SIPD_STR_NULL, false, false, rh);
+		sipd_txn_set_user(invite, NULL);
+		sipd_session_free(s);
+		return SIPD_EINVAL;
+	}
 	/* §12.1.1: a dialog needs the peer's Contact; without one, 400 now */
 	int rc = ensure_dialog(s);
 	if (rc == 0 && sipd_msg_has_session_body(req))
@@ -188,37 +235,121 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	return 0;
 }
 
+static void rel_fired(void *arg, struct sipd_stack_timer *t, uint64_t now);
+
 int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str body,
                           uint64_t now)
 {
 	tick(s, now);
 	if (!s->uas || !s->invite || code < 101 || code > 199 || s->state > SIPD_SESSION_EARLY)
 		return SIPD_ESTATE;
-	/* an answer in an unreliable provisional is a preview (RFC 6337 §3.1.1):
-	 * the offer/answer state moves with the 2xx */
-	int rc = send_response(s, s->invite, code, NULL, body, true, false, NULL);
-	if (rc == 0)
-		set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
-	return rc;
+	if (!sipd_rel_uas_reliable(&s->rel, code)) {
+		/* an answer in an unreliable provisional is a preview (RFC 6337
+		 * §3.1.1): the offer/answer state moves with the 2xx */
+		int rc = send_response(s, s->invite, code, NULL, body, true, false, NULL);
+		if (rc == 0)
+			set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
+		return rc;
+	}
+	/* RFC 3262: reliable, with Require: 100rel and RSeq; a description in
+	 * it is the answer to the INVITE's offer, or an offer of ours (§5) */
+	struct sipd_buf hb;
+	sipd_buf_init(&hb, s->prov_hdrs, sizeof s->prov_hdrs - 1);
+	struct sipd_rel_uas saved = s->rel;
+	int rc = sipd_rel_uas_send(&s->rel, code, body.len > 0, now_of(s), &hb);
+	if (rc)
+		return rc; /* one still waits for its PRACK (§3), or over the RSeq space */
+	s->prov_hdrs[hb.len] = 0;
+	if (body.len) {
+		enum sipd_oa_state st = sipd_oa_state(&s->oa);
+		rc = st == SIPD_OA_HAVE_REMOTE_OFFER ? sipd_oa_send_answer(&s->oa, body)
+		     : st == SIPD_OA_INITIAL         ? sipd_oa_send_offer(&s->oa, body)
+		                                     : 0;
+		if (rc == 0)
+			rc = keep_copy(&s->prov_body, &s->prov_len, body);
+		if (rc) {
+			s->rel = saved;
+			return rc;
+		}
+	} else {
+		s->prov_len = 0;
+	}
+	s->prov_code = code;
+	rc = send_response(s, s->invite, code, NULL, (struct sipd_str){s->prov_body, s->prov_len},
+	                   true, false, s->prov_hdrs);
+	if (rc)
+		return rc;
+	s->rel_timer.cb = rel_fired;
+	sipd_stack_timer_arm(s->env.stack, &s->rel_timer, sipd_rel_uas_deadline(&s->rel));
+	set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
+	return 0;
+}
+
+static int do_accept(struct sipd_session *s, struct sipd_str body);
+
+/* The reliable provisional's timer: retransmit, or give up with 504 (§3). */
+static void rel_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
+{
+	(void)t;
+	struct sipd_session *s = arg;
+	if (!s->invite || s->state > SIPD_SESSION_EARLY)
+		return;
+	switch (sipd_rel_uas_advance(&s->rel, now)) {
+	case SIPD_REL_RETRANSMIT:
+		send_response(s, s->invite, s->prov_code, NULL,
+		              (struct sipd_str){s->prov_body, s->prov_len}, true, false, s->prov_hdrs);
+		sipd_stack_timer_arm(s->env.stack, &s->rel_timer, sipd_rel_uas_deadline(&s->rel));
+		break;
+	case SIPD_REL_GIVE_UP:
+		sipd_session_reject(s, SIPD_REL_TIMEOUT_STATUS, NULL, now);
+		break;
+	case SIPD_REL_WAIT:
+		if (sipd_rel_uas_deadline(&s->rel) != UINT64_MAX)
+			sipd_stack_timer_arm(s->env.stack, &s->rel_timer, sipd_rel_uas_deadline(&s->rel));
+		break;
+	}
 }
 
 int sipd_session_accept(struct sipd_session *s, struct sipd_str body, uint64_t now)
 {
 	tick(s, now);
-	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY)
+	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY || s->accept_pending)
 		return SIPD_ESTATE;
+	if (!sipd_rel_uas_final_allowed(&s->rel, 200)) {
+		/* RFC 3262 §3: not before the PRACK of a provisional that carried a
+		 * description; it goes out when that PRACK comes */
+		int rc = keep_copy(&s->accept_body, &s->accept_len, body);
+		if (rc == 0)
+			s->accept_pending = true;
+		return rc;
+	}
+	return do_accept(s, body);
+}
+
+static int do_accept(struct sipd_session *s, struct sipd_str body)
+{
 	/* the answer to the INVITE's offer, or our offer (its answer comes in
 	 * the ACK, §13.2.1) */
-	bool answer = sipd_oa_state(&s->oa) == SIPD_OA_HAVE_REMOTE_OFFER;
-	if (!answer && !body.len)
+	enum sipd_oa_state st = sipd_oa_state(&s->oa);
+	bool answer = st == SIPD_OA_HAVE_REMOTE_OFFER;
+	int rc = 0;
+	if (st == SIPD_OA_STABLE) {
+		/* agreed already through reliable provisionals and PRACK (RFC 3262
+		 * §5): the 2xx repeats nothing new */
+	} else if (!answer && !body.len) {
 		return SIPD_EINVAL; /* a 2xx to an INVITE without an offer must offer */
-	int rc = answer ? sipd_oa_send_answer(&s->oa, body) : sipd_oa_send_offer(&s->oa, body);
-	if (rc)
-		return rc;
+	} else {
+		rc = answer ? sipd_oa_send_answer(&s->oa, body) : sipd_oa_send_offer(&s->oa, body);
+		if (rc)
+			return rc;
+		body = answer ? sipd_oa_local(&s->oa) : sipd_oa_pending_offer(&s->oa);
+	}
 	s->offer_in_2xx = !answer;
 	rc = send_response(s, s->invite, 200, NULL, body, true, true, NULL);
 	if (rc)
 		return rc;
+	sipd_rel_uas_final(&s->rel, 200);
+	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 	s->wait_ack = true;
 	sipd_dialog_confirm(s->d);
 	set_state(s, SIPD_SESSION_WAIT_ACK, SIPD_SESSION_END_NONE, NULL);
@@ -245,6 +376,8 @@ int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reaso
 	int rc = send_response(s, s->invite, code, reason, SIPD_STR_NULL, false, false, NULL);
 	if (rc)
 		return rc;
+	sipd_rel_uas_final(&s->rel, code);
+	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 	sipd_oa_rollback(&s->oa);
 	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_REJECTED, NULL);
 	return 0;
@@ -256,6 +389,8 @@ void sipd_session_cancelled(struct sipd_session *s, uint64_t now)
 	if (!s->invite || s->state > SIPD_SESSION_EARLY)
 		return; /* the 2xx crossed the CANCEL: nothing changes (§9.2) */
 	send_response(s, s->invite, 487, NULL, SIPD_STR_NULL, false, false, NULL);
+	sipd_rel_uas_final(&s->rel, 487);
+	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 	close_pending(s);
 	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_CANCELLED, NULL);
 }
@@ -271,8 +406,17 @@ static void client_done(struct sipd_session *s)
 		session_release(s);
 }
 
+static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *method,
+                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body);
+
 static int send_in_dialog(struct sipd_session *s, const char *method, const char *extra,
                           sipd_txn_cb cb, uint32_t cseq, struct sipd_str body)
+{
+	return send_in(s, s->d, method, extra, cb, cseq, body);
+}
+
+static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *method,
+                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body)
 {
 	char buf[4096];
 	struct sipd_request r;
@@ -282,7 +426,7 @@ static int send_in_dialog(struct sipd_session *s, const char *method, const char
 	                                 .headers = {extra, extra ? strlen(extra) : 0},
 	                                 .content_type = body.len ? "application/sdp" : NULL,
 	                                 .body = body};
-	int rc = sipd_dialog_request(s->d, &dr, buf, sizeof buf, &r, NULL);
+	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, NULL);
 	if (rc)
 		return rc;
 	r.flow = s->flow;
@@ -365,6 +509,38 @@ static void on_bye(struct sipd_session *s, struct sipd_txn *tx, const struct sip
 	s->wait_ack = false;
 	close_pending(s);
 	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_BYE_REMOTE, bye);
+}
+
+/* RFC 3262 §3, §5: the PRACK of our reliable provisional, with the answer
+ * to an offer of that provisional, or an offer of its own. */
+static void on_prack(struct sipd_session *s, struct sipd_txn *tx, const struct sipd_msg *req)
+{
+	enum sipd_rel_prack r = sipd_rel_uas_prack(&s->rel, req);
+	unsigned code = sipd_rel_prack_status(r);
+	struct sipd_str body = SIPD_STR_NULL;
+	if (r == SIPD_REL_PRACK_ACKED) {
+		sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+		if (sipd_msg_has_session_body(req)) {
+			if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
+				sipd_oa_recv_answer(&s->oa, req->body);
+			} else if (sipd_oa_recv_offer(&s->oa, req->body) == 0) {
+				/* an offer in the PRACK: its 2xx answers with what we
+				 * agreed last, or refuses */
+				struct sipd_str local = sipd_oa_local(&s->oa);
+				if (local.len && sipd_oa_send_answer(&s->oa, local) == 0) {
+					body = sipd_oa_local(&s->oa);
+				} else {
+					sipd_oa_rollback(&s->oa);
+					code = 488;
+				}
+			}
+		}
+	}
+	send_response(s, tx, code, NULL, body, false, false, NULL);
+	if (r == SIPD_REL_PRACK_ACKED && s->accept_pending) {
+		s->accept_pending = false;
+		do_accept(s, (struct sipd_str){s->accept_body, s->accept_len});
+	}
 }
 
 static bool has_pending_method(const struct sipd_session *s, enum sipd_method m)
@@ -506,6 +682,9 @@ int sipd_sessions_request(const struct sipd_session_env *env, struct sipd_txn *t
 	case SIPD_METHOD_BYE:
 		on_bye(s, tx, req);
 		return 0;
+	case SIPD_METHOD_PRACK:
+		on_prack(s, tx, req);
+		return 0;
 	case SIPD_METHOD_INVITE:
 	case SIPD_METHOD_UPDATE:
 		on_modify(s, tx, req);
@@ -544,6 +723,7 @@ void sipd_session_free(struct sipd_session *s)
 	if (!s)
 		return;
 	sipd_stack_timer_cancel(s->env.stack, &s->glare);
+	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 	if (s->client_txns || s->inv) {
 		/* callbacks still point here: the last one frees (session_release) */
 		s->freed = true;
@@ -564,6 +744,8 @@ static void session_release(struct sipd_session *s)
 	sipd_oa_free(&s->oa);
 	free(s->bye_reason);
 	free(s->modify_offer);
+	free(s->prov_body);
+	free(s->accept_body);
 	free(s);
 }
 
@@ -575,12 +757,60 @@ void *sipd_session_arg(const struct sipd_session *s) { return s->arg; }
 
 /* ---------------------------------------------------------------- UAC */
 
+static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *method,
+                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body);
+static void generic_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                       const struct sipd_msg *resp);
+
+/* RFC 3262 §4: PRACK each reliable provisional once, in order, per fork;
+ * returns false for a retransmission or one out of order (ignored). */
+static bool uac_reliable(struct sipd_session *s, struct sipd_dialog *d, const struct sipd_msg *resp)
+{
+	size_t i = 0;
+	while (i < s->nforks && s->forks[i].d != d)
+		i++;
+	if (i == s->nforks) {
+		if (s->nforks == 4)
+			return true; /* too many forks to track: treat as unreliable */
+		s->forks[i].d = d;
+		sipd_rel_uac_init(&s->forks[i].rel, resp->cseq.seq);
+		s->nforks++;
+	}
+	int v = sipd_rel_uac_recv(&s->forks[i].rel, resp);
+	if (v == SIPD_REL_UNRELIABLE)
+		return true;
+	if (v != SIPD_REL_NEW)
+		return false;
+	/* an answer to our offer, or the callee's offer, which the PRACK
+	 * answers (§5) */
+	struct sipd_str body = SIPD_STR_NULL;
+	if (sipd_msg_has_session_body(resp)) {
+		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
+			sipd_oa_recv_answer(&s->oa, resp->body);
+		} else if (sipd_oa_recv_offer(&s->oa, resp->body) == 0) {
+			struct sipd_str a = s->cb.answer ? s->cb.answer(s->arg, s, resp->body) : SIPD_STR_NULL;
+			if (a.len && sipd_oa_send_answer(&s->oa, a) == 0)
+				body = sipd_oa_local(&s->oa);
+			else
+				sipd_oa_rollback(&s->oa);
+		}
+	}
+	char rack[64];
+	struct sipd_buf b;
+	sipd_buf_init(&b, rack, sizeof rack - 1);
+	sipd_rel_uac_build_rack(&s->forks[i].rel, &b);
+	rack[b.overflow ? 0 : b.len] = 0;
+	send_in(s, d, "PRACK", rack, generic_cb, 0, body);
+	return true;
+}
+
 static void uac_provisional(void *arg, struct sipd_invite *inv, struct sipd_dialog *d,
                             const struct sipd_msg *resp)
 {
 	(void)inv;
-	(void)resp;
 	struct sipd_session *s = arg;
+	if (d && !uac_reliable(s, d, resp))
+		return;
 	if (d && !s->d) {
 		s->d = d; /* the first early dialog; a 2xx may pick another fork */
 		sipd_dialog_set_user(d, s);
@@ -700,6 +930,7 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 	s->now = now;
 	sipd_oa_init(&s->oa);
 	sipd_stack_timer_init(&s->glare, NULL, s);
+	sipd_stack_timer_init(&s->rel_timer, NULL, s);
 	if (req->body.len && sipd_oa_send_offer(&s->oa, req->body)) {
 		free(s);
 		return SIPD_ENOMEM;
@@ -830,5 +1061,62 @@ int sipd_session_modify(struct sipd_session *s, struct sipd_str offer, bool upda
 	int rc = send_modify(s);
 	if (rc == 0)
 		s->modifying = true;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- other requests */
+
+static void generic_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                       const struct sipd_msg *resp)
+{
+	(void)tx;
+	struct sipd_session *s = arg;
+	if (ev == SIPD_TXN_TERMINATED) {
+		client_done(s);
+		return;
+	}
+	if (s->freed || (ev == SIPD_TXN_RESPONSE && resp->status < 200))
+		return;
+	const struct sipd_msg *r = resp;
+	bool prack = r && r->cseq.method == SIPD_METHOD_PRACK;
+	if (!prack && s->cb.response)
+		s->cb.response(s->arg, s, r);
+	/* §12.2.1.2: 481 or 408 to a request within the dialog ends it */
+	unsigned code = r ? r->status : 408;
+	if ((code == 481 || code == 408) && s->state == SIPD_SESSION_CONFIRMED)
+		send_bye(s, SIPD_SESSION_END_ERROR);
+}
+
+int sipd_session_request(struct sipd_session *s, const char *method, struct sipd_str headers,
+                         const char *content_type, struct sipd_str body, uint64_t now)
+{
+	tick(s, now);
+	enum sipd_method m = sipd_method_lookup(method, strlen(method));
+	if (!s->d || s->state == SIPD_SESSION_TERMINATED || m == SIPD_METHOD_INVITE ||
+	    m == SIPD_METHOD_ACK || m == SIPD_METHOD_BYE || m == SIPD_METHOD_CANCEL ||
+	    m == SIPD_METHOD_PRACK)
+		return SIPD_ESTATE;
+	char extra[2048];
+	int n = snprintf(extra, sizeof extra, "%.*s%s%s%s", (int)headers.len, headers.p ? headers.p : "",
+	                 content_type ? "Content-Type: " : "", content_type ? content_type : "",
+	                 content_type ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof extra)
+		return SIPD_ENOSPC;
+	/* the body goes without the session's own Content-Type */
+	char buf[4096];
+	struct sipd_request r;
+	struct sipd_dialog_request dr = {.size = sizeof dr,
+	                                 .method = {method, strlen(method)},
+	                                 .headers = {extra, (size_t)n},
+	                                 .body = body};
+	int rc = sipd_dialog_request(s->d, &dr, buf, sizeof buf, &r, NULL);
+	if (rc)
+		return rc;
+	r.flow = s->flow;
+	if (r.flow.transport == SIPD_TP_UDP)
+		r.flow.conn = 0;
+	rc = sipd_stack_request(s->env.stack, &r, generic_cb, s, now_of(s), NULL);
+	if (rc == 0)
+		s->client_txns++;
 	return rc;
 }

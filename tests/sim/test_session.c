@@ -30,7 +30,7 @@ static struct sipd_dialogs *new_table(void)
 }
 
 /* ---- the callee (node 1) */
-enum mode { ANSWER, HOLD };
+enum mode { ANSWER, HOLD, RELIABLE };
 struct callee {
 	struct sipd_session_env env;
 	enum mode mode;
@@ -85,8 +85,18 @@ static int callee_request(struct sim *sim, int node, struct sipd_txn *tx, const 
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {"sip:b@10.0.0.2", 14}},
-	                              .cb = &session_cb};
+	                              .cb = &session_cb,
+	                              .rel_policy = SIPD_REL_SUPPORTED};
 	assert_int_equal(sipd_session_uas(&callee.env, tx, &from, &o, sim->now, &callee.s), 0);
+	if (callee.mode == RELIABLE) {
+		/* RFC 3262: 183 with the answer, reliably; the 2xx must wait for
+		 * its PRACK (§3) */
+		assert_int_equal(sipd_session_progress(callee.s, 183, (struct sipd_str){ANSWER_SDP,
+		                                                                        strlen(ANSWER_SDP)},
+		                                       sim->now),
+		                 0);
+		assert_int_equal(sipd_session_accept(callee.s, SIPD_STR_NULL, sim->now), 0);
+	}
 	if (callee.mode == ANSWER) {
 		assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL, sim->now), 0);
 		assert_int_equal(sipd_session_accept(callee.s, (struct sipd_str){ANSWER_SDP,
@@ -117,7 +127,8 @@ static void callee_done(struct sim *sim, int node, struct sipd_txn *tx, bool tim
 
 static void allow_more(struct sipd_stack_config *cfg)
 {
-	cfg->allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, MESSAGE, REFER";
+	cfg->allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, MESSAGE, REFER, PRACK";
+	cfg->supported = "100rel, timer";
 }
 
 /* ---- the caller (node 0) */
@@ -418,13 +429,18 @@ static const struct sipd_session_callbacks uc_cb = {.size = sizeof uc_cb,
                                                     .modified = uc_modified,
                                                     .answer = uc_answer};
 
+static const char *uac_extra = "";
+
 static void start_uac(struct sim *sim, const char *offer)
 {
-	static const char hdrs[] = "From: <sip:a@10.0.0.1>;tag=caller2\r\nTo: <sip:b@10.0.0.2>\r\n"
-	                           "Call-ID: sess-2\r\nCSeq: 20 INVITE\r\nMax-Forwards: 70\r\n"
-	                           "Contact: <sip:a@10.0.0.1>\r\n";
+	static char hdrs[512];
+	snprintf(hdrs, sizeof hdrs,
+	         "From: <sip:a@10.0.0.1>;tag=caller2\r\nTo: <sip:b@10.0.0.2>\r\n"
+	         "Call-ID: sess-2\r\nCSeq: 20 INVITE\r\nMax-Forwards: 70\r\n"
+	         "Contact: <sip:a@10.0.0.1>\r\n%s",
+	         uac_extra);
 	struct sipd_request r = {.size = sizeof r, .method = {"INVITE", 6},
-	                         .uri = {"sip:b@10.0.0.2", 14}, .headers = {hdrs, sizeof hdrs - 1},
+	                         .uri = {"sip:b@10.0.0.2", 14}, .headers = {hdrs, strlen(hdrs)},
 	                         .content_type = offer ? "application/sdp" : NULL,
 	                         .body = {offer, offer ? strlen(offer) : 0},
 	                         .flow = sim_flow(sim, 0, 1, SIPD_TP_UDP)};
@@ -621,6 +637,78 @@ static void rfc3311_update_modifies_session(void **state)
 	teardown_two(&sim);
 }
 
+static void rfc3262_reliable_183_prack_then_2xx(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 37, RELIABLE);
+	uac_extra = "Require: 100rel\r\n";
+	sim.links[0][1].delay_ms = 10;
+	sim.links[1][0].delay_ms = 10;
+	start_uac(&sim, OFFER_SDP);
+	uac_extra = "";
+	sim_run(&sim, sim.now + 200);
+	/* 183 (RSeq, Require: 100rel) -> PRACK -> 200 PRACK, then the 2xx held
+	 * back for it, then the ACK */
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 183"), 1);
+	assert_non_null(strstr(sim.last[1], "200 OK")); /* the last one out */
+	assert_int_equal(sim_count(&sim, 0, "PRACK"), 1);
+	assert_true(sim_time_of(&sim, 1, "SIP/2.0 200", 1) > sim_time_of(&sim, 0, "PRACK", 0));
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	/* the answer came in the 183: both sides stable with it */
+	assert_int_equal(sipd_oa_state(sipd_session_oa(uc.s)), SIPD_OA_STABLE);
+	assert_true(eq(sipd_oa_remote(sipd_session_oa(uc.s)), ANSWER_SDP));
+	/* no retransmission of the 183: the PRACK came in time */
+	sim_run(&sim, sim.now + 5000);
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 183"), 1);
+	teardown_two(&sim);
+}
+
+static void rfc3262_3_lost_prack_retransmits_183(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 38, RELIABLE);
+	sim.links[1][0].delay_ms = 5;
+	uac_extra = "Require: 100rel\r\n";
+	start_uac(&sim, OFFER_SDP);
+	uac_extra = "";
+	/* the first PRACK is lost, and with it its retransmissions for a while */
+	sim_run(&sim, sim.now + 1); /* the INVITE in, the 183 on its way back */
+	sim.links[0][1].cut = true;
+	uint64_t t0 = sim_time_of(&sim, 1, "SIP/2.0 183", 0);
+	sim_run(&sim, t0 + 1200);
+	sim.links[0][1].cut = false;
+	sim_run(&sim, t0 + 10000);
+	/* the 183 again at T1 and 2*T1 after the first, then the PRACK got in */
+	assert_true(sim_count(&sim, 1, "SIP/2.0 183") >= 2);
+	assert_int_equal(sim_time_of(&sim, 1, "SIP/2.0 183", 1) - t0, 500);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	/* the caller PRACKed once: retransmitted 183s are absorbed by the guard,
+	 * its one PRACK transaction retransmits (§4) */
+	teardown_two(&sim);
+}
+
+static void rfc3262_3_no_prack_504(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 39, RELIABLE);
+	sim.links[1][0].delay_ms = 5;
+	uac_extra = "Require: 100rel\r\n";
+	start_uac(&sim, OFFER_SDP);
+	uac_extra = "";
+	sim_run(&sim, sim.now + 1); /* the INVITE in, the 183 on its way back */
+	sim.links[0][1].cut = true; /* no PRACK ever arrives */
+	uint64_t t0 = sim_time_of(&sim, 1, "SIP/2.0 183", 0);
+	sim_run(&sim, t0 + 40000);
+	assert_int_equal(sim_time_of(&sim, 1, "SIP/2.0 504", 0) - t0, 32000);
+	assert_int_equal(callee.end, SIPD_SESSION_END_REJECTED);
+	teardown_two(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +724,9 @@ int main(void)
 		cmocka_unit_test(rfc3261_9_1_cancel_crossing_2xx_is_acked_and_byed),
 		cmocka_unit_test(rfc3261_14_1_glare_resolved_by_backoff),
 		cmocka_unit_test(rfc3311_update_modifies_session),
+		cmocka_unit_test(rfc3262_reliable_183_prack_then_2xx),
+		cmocka_unit_test(rfc3262_3_lost_prack_retransmits_183),
+		cmocka_unit_test(rfc3262_3_no_prack_504),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
