@@ -147,7 +147,8 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	                                         .local_contact = {contact, strlen(contact)},
 	                                         .tls = from->transport == SIPD_TP_TLS},
 	                              .cb = &session_cb,
-	                              .arg = c};
+	                              .arg = c,
+	                              .rel_policy = SIPD_REL_SUPPORTED};
 	uint64_t now = sipd_runtime_now(u->rt);
 	if (sipd_session_uas(&u->env, tx, from, &o, now, &c->s)) {
 		free(c); /* answered 400 when the INVITE had no usable Contact */
@@ -157,8 +158,21 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	if (u->open)
 		u->open->prev = c;
 	u->open = c;
+	/* an INVITE that requires 100rel gets a reliable 183 with the answer
+	 * (RFC 3262), the 2xx after its PRACK; others 180, then 200 */
+	bool rel = false;
+	struct sipd_hdr_iter it;
+	struct sipd_str v;
+	sipd_hdr_iter_init(&it, sipd_txn_request(tx), SIPD_HDR_REQUIRE);
+	while (sipd_hdr_iter_next(&it, &v))
+		rel |= sipd_str_ieq(v, "100rel");
+	struct sipd_str answer = {sdp, (size_t)n};
+	if (rel && sipd_session_progress(c->s, 183, answer, now) == 0) {
+		sipd_session_accept(c->s, answer, now);
+		return 0;
+	}
 	sipd_session_progress(c->s, 180, SIPD_STR_NULL, now);
-	sipd_session_accept(c->s, (struct sipd_str){sdp, (size_t)n}, now);
+	sipd_session_accept(c->s, answer, now);
 	return 0;
 }
 
@@ -290,7 +304,8 @@ int cmd_uas(int argc, char **argv)
 		.tls_cert = cert,
 		.tls_key = key,
 		.stack = {.size = sizeof rc.stack,
-		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE",
+		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE, PRACK",
+		          .supported = "100rel",
 		          .accept = "application/sdp, text/plain, message/sipfrag, application/dtmf-relay",
 		          .user_agent = "sipdialog",
 		          .cb = &cb,

@@ -66,6 +66,7 @@ for tp in u1 t1; do
   done
   run "call_bad_cseq-$tp" "$calls_port" -sf "$here/scenarios/call_bad_cseq.xml" -t "$tp"
   run "reinvite_update-$tp" "$calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
+  run "prack-$tp" "$calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
   # SIPp's own UAC: INVITE, 100/180/200, ACK, BYE, 200
   run "sipp_uac-$tp" "$calls_port" -sn uac -t "$tp" -d 200
 done
