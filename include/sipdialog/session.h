@@ -106,6 +106,7 @@ enum sipd_session_end {
 	SIPD_SESSION_END_REJECTED,    /* a non-2xx final response */
 	SIPD_SESSION_END_NO_ACK,      /* our 2xx got no ACK in 64*T1 (§13.3.1.4): we sent BYE */
 	SIPD_SESSION_END_ERROR,       /* 408/481 to a request in the session (§12.2.1.2) */
+	SIPD_SESSION_END_EXPIRED,     /* the session timer ran out (RFC 4028 §10): we sent BYE */
 };
 
 /* Where a session sends its requests and what it knows of the world. */
@@ -164,6 +165,12 @@ struct sipd_session_opts {
 	 * then name 100rel. UAC: reliable provisionals are PRACKed whatever this
 	 * says (the INVITE's Supported/Require are the caller's to write). */
 	uint8_t rel_policy;
+	/* Session timers (RFC 4028, struct sipd_st_config below); NULL: none.
+	 * UAC: the INVITE gets Supported: timer, Session-Expires and Min-SE;
+	 * UAS: a request asking for too short an interval gets 422. Whoever
+	 * refreshes sends a re-INVITE (or UPDATE when the peer allows it) at half
+	 * the interval; without a refresh, the session ends with BYE (EXPIRED). */
+	const struct sipd_st_config *timer;
 };
 
 /* UAS: a session for a new INVITE (its server transaction, from the stack's

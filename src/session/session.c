@@ -60,6 +60,17 @@ struct sipd_session {
 		struct sipd_rel_uac rel;
 	} forks[4];
 	size_t nforks;
+	/* session timers (RFC 4028) */
+	bool st_on;
+	struct sipd_st_config stc;
+	struct sipd_st st;
+	struct sipd_stack_timer st_timer;
+	struct sipd_st_answer st_answer; /* for the 2xx to the request being answered */
+	struct sipd_txn *st_answer_tx;
+	bool peer_update;                /* the peer's Allow lists UPDATE: refresh with it */
+	bool refreshing;                 /* the request out is a session refresh */
+	bool refresh_sent;               /* since the last success */
+	uint64_t st_base;                /* when the session was last refreshed */
 	char contact[];          /* our Contact URI, NUL-terminated */
 };
 
@@ -88,12 +99,15 @@ static void set_state(struct sipd_session *s, enum sipd_session_state st,
 	if (st == SIPD_SESSION_TERMINATED) {
 		s->end = (uint8_t)why;
 		sipd_oa_close(&s->oa);
+		sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
+		sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 		if (s->d)
 			sipd_dialog_terminate(s->d, why == SIPD_SESSION_END_BYE_REMOTE ? SIPD_END_REMOTE_BYE
 			                            : why == SIPD_SESSION_END_BYE_LOCAL ? SIPD_END_LOCAL_BYE
 			                            : why == SIPD_SESSION_END_CANCELLED ? SIPD_END_CANCELLED
 			                            : why == SIPD_SESSION_END_REJECTED  ? SIPD_END_REJECTED
 			                            : why == SIPD_SESSION_END_NO_ACK    ? SIPD_END_TIMEOUT
+			                            : why == SIPD_SESSION_END_EXPIRED   ? SIPD_END_TIMEOUT
 			                                                                : SIPD_END_ERROR);
 	}
 	if (s->cb.state)
@@ -111,6 +125,51 @@ static int keep_copy(char **dst, size_t *dlen, struct sipd_str src)
 	*dst = p;
 	*dlen = src.len;
 	return 0;
+}
+
+static void st_fired(void *arg, struct sipd_stack_timer *t, uint64_t now);
+
+static int set_bye_reason(struct sipd_session *s, const char *reason)
+{
+	size_t n = strlen(reason) + 1;
+	char *p = malloc(n);
+	if (!p)
+		return SIPD_ENOMEM;
+	memcpy(p, reason, n);
+	free(s->bye_reason);
+	s->bye_reason = p;
+	return 0;
+}
+
+static void st_setup(struct sipd_session *s, const struct sipd_st_config *c)
+{
+	sipd_stack_timer_init(&s->st_timer, st_fired, s);
+	if (!c)
+		return;
+	size_t n = c->size < sizeof s->stc ? c->size : sizeof s->stc;
+	memcpy(&s->stc, c, n);
+	s->stc.size = n;
+	s->st_on = true;
+	sipd_st_init(&s->st, &s->stc);
+}
+
+/* A refresh (or the session's start) succeeded: next refresh, or expiry. */
+static void st_arm(struct sipd_session *s)
+{
+	if (!s->st_on || !s->st.interval) {
+		sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
+		return;
+	}
+	uint64_t now = sipd_stack_now(s->env.stack) > s->now ? sipd_stack_now(s->env.stack) : s->now;
+	s->st_base = now;
+	s->refresh_sent = false;
+	uint64_t at = s->st.we_refresh ? sipd_st_refresh_at(&s->st, now) : sipd_st_expire_at(&s->st, now);
+	sipd_stack_timer_arm(s->env.stack, &s->st_timer, at);
+}
+
+static void peer_allows(struct sipd_session *s, const struct sipd_msg *m)
+{
+	s->peer_update = sipd_st_refresh_method(m) == SIPD_METHOD_UPDATE;
 }
 
 static void add_pending(struct sipd_session *s, struct sipd_txn *tx)
@@ -219,6 +278,24 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 		sipd_session_free(s);
 		return SIPD_EINVAL;
 	}
+	/* RFC 4028 §8.1: an interval below our Min-SE gets 422 */
+	st_setup(s, o->timer);
+	if (s->st_on) {
+		unsigned st_status = sipd_st_recv_request(&s->stc, req, &s->st_answer);
+		if (st_status) {
+			char sh[64];
+			struct sipd_buf sb;
+			sipd_buf_init(&sb, sh, sizeof sh - 1);
+			sipd_st_write_response(&s->st_answer, &sb);
+			sh[sb.overflow ? 0 : sb.len] = 0;
+			send_response(s, invite, st_status, NULL, SIPD_STR_NULL, false, false, sh);
+			sipd_txn_set_user(invite, NULL);
+			sipd_session_free(s);
+			return SIPD_EINVAL;
+		}
+		s->st_answer_tx = invite;
+	}
+	peer_allows(s, req);
 	/* §12.1.1: a dialog needs the peer's Contact; without one, 400 now */
 	int rc = ensure_dialog(s);
 	if (rc == 0 && sipd_msg_has_session_body(req))
@@ -345,9 +422,22 @@ static int do_accept(struct sipd_session *s, struct sipd_str body)
 		body = answer ? sipd_oa_local(&s->oa) : sipd_oa_pending_offer(&s->oa);
 	}
 	s->offer_in_2xx = !answer;
-	rc = send_response(s, s->invite, 200, NULL, body, true, true, NULL);
+	char sh[128] = "";
+	bool timer = s->st_on && s->st_answer_tx == s->invite;
+	if (timer) {
+		struct sipd_buf sb;
+		sipd_buf_init(&sb, sh, sizeof sh - 1);
+		sipd_st_write_response(&s->st_answer, &sb);
+		sh[sb.overflow ? 0 : sb.len] = 0;
+	}
+	rc = send_response(s, s->invite, 200, NULL, body, true, true, sh[0] ? sh : NULL);
 	if (rc)
 		return rc;
+	if (timer) {
+		sipd_st_answered(&s->st, &s->st_answer);
+		s->st_answer_tx = NULL;
+		st_arm(s);
+	}
 	sipd_rel_uas_final(&s->rel, 200);
 	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 	s->wait_ack = true;
@@ -463,13 +553,8 @@ int sipd_session_bye(struct sipd_session *s, const char *reason, uint64_t now)
 		return SIPD_ESTATE;
 	if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED)
 		return sipd_session_cancel(s, reason, now);
-	if (reason) {
-		size_t n = strlen(reason) + 1;
-		free(s->bye_reason);
-		if (!(s->bye_reason = malloc(n)))
-			return SIPD_ENOMEM;
-		memcpy(s->bye_reason, reason, n);
-	}
+	if (reason && set_bye_reason(s, reason))
+		return SIPD_ENOMEM;
 	if (s->wait_ack) {
 		s->bye_pending = true; /* after the ACK, or its timeout (§15) */
 		return 0;
@@ -595,6 +680,22 @@ static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct 
 		send_response(s, tx, 500, NULL, SIPD_STR_NULL, false, false, extra);
 		return;
 	}
+	if (s->st_on) {
+		/* RFC 4028 §8: a refresh carries its own interval (422 if too short) */
+		struct sipd_st_answer a;
+		unsigned st_status = sipd_st_recv_request(&s->stc, req, &a);
+		if (st_status) {
+			char sh[64];
+			struct sipd_buf sb;
+			sipd_buf_init(&sb, sh, sizeof sh - 1);
+			sipd_st_write_response(&a, &sb);
+			sh[sb.overflow ? 0 : sb.len] = 0;
+			send_response(s, tx, st_status, NULL, SIPD_STR_NULL, false, false, sh);
+			return;
+		}
+		s->st_answer = a;
+		s->st_answer_tx = tx;
+	}
 	if (sipd_msg_has_session_body(req) && sipd_oa_recv_offer(&s->oa, req->body)) {
 		send_response(s, tx, 500, NULL, SIPD_STR_NULL, false, false, NULL);
 		return;
@@ -635,8 +736,22 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 		}
 	}
 	bool reinvite_2xx = ok && req->method == SIPD_METHOD_INVITE;
+	char sh[128] = "";
+	bool st = s->st_on && s->st_answer_tx == tx && ok;
+	if (st) {
+		struct sipd_buf sb;
+		sipd_buf_init(&sb, sh, sizeof sh - 1);
+		sipd_st_write_response(&s->st_answer, &sb);
+		sh[sb.overflow ? 0 : sb.len] = 0;
+	}
+	if (s->st_answer_tx == tx)
+		s->st_answer_tx = NULL;
 	int rc = send_response(s, tx, code, NULL, ok && modify ? body : SIPD_STR_NULL,
-	                       modify && code < 300, reinvite_2xx, NULL);
+	                       modify && code < 300, reinvite_2xx, sh[0] ? sh : NULL);
+	if (rc == 0 && st) {
+		sipd_st_answered(&s->st, &s->st_answer);
+		st_arm(s); /* the peer refreshed: our clock starts again */
+	}
 	if (rc == 0 && reinvite_2xx) {
 		if (s->invite)
 			sipd_txn_set_user(s->invite, NULL);
@@ -724,6 +839,7 @@ void sipd_session_free(struct sipd_session *s)
 		return;
 	sipd_stack_timer_cancel(s->env.stack, &s->glare);
 	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+	sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
 	if (s->client_txns || s->inv) {
 		/* callbacks still point here: the last one frees (session_release) */
 		s->freed = true;
@@ -852,7 +968,6 @@ static void uac_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog 
                          const struct sipd_msg *resp)
 {
 	(void)inv;
-	(void)resp;
 	struct sipd_session *s = arg;
 	if (s->d != d) {
 		if (s->d && sipd_dialog_user(s->d) == s)
@@ -861,6 +976,9 @@ static void uac_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog 
 	}
 	sipd_dialog_set_user(d, s);
 	sipd_dialog_usage_add(d);
+	if (s->st_on && sipd_st_recv_2xx(&s->st, &s->stc, resp) == 0)
+		st_arm(s);
+	peer_allows(s, resp);
 	if (s->cancelled) {
 		/* §9.1: the 2xx crossed our CANCEL: it was ACKed, now BYE */
 		set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
@@ -931,9 +1049,26 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 	sipd_oa_init(&s->oa);
 	sipd_stack_timer_init(&s->glare, NULL, s);
 	sipd_stack_timer_init(&s->rel_timer, NULL, s);
+	st_setup(s, o->timer);
 	if (req->body.len && sipd_oa_send_offer(&s->oa, req->body)) {
 		free(s);
 		return SIPD_ENOMEM;
+	}
+	/* RFC 4028 §7.1: Supported: timer, Session-Expires, Min-SE */
+	char hdrs[4096];
+	struct sipd_request with_st = *req;
+	if (s->st_on) {
+		struct sipd_buf hb;
+		sipd_buf_init(&hb, hdrs, sizeof hdrs);
+		sipd_buf_putstr(&hb, req->headers);
+		sipd_st_write_request(&s->st, &s->stc, &hb);
+		if (hb.overflow) {
+			sipd_oa_free(&s->oa);
+			free(s);
+			return SIPD_ENOSPC;
+		}
+		with_st.headers = (struct sipd_str){hdrs, hb.len};
+		req = &with_st;
 	}
 	struct sipd_invite_opts io = {.size = sizeof io,
 	                              .dialog = o->dialog,
@@ -980,16 +1115,22 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		return;
 	unsigned code = resp ? resp->status : 408;
 	if (code >= 200 && code < 300) {
-		if (sipd_msg_has_session_body(resp))
-			sipd_oa_recv_answer(&s->oa, resp->body);
-		else
-			sipd_oa_rollback(&s->oa);
+		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
+			if (sipd_msg_has_session_body(resp))
+				sipd_oa_recv_answer(&s->oa, resp->body);
+			else
+				sipd_oa_rollback(&s->oa);
+		}
 		sipd_dialog_update_from_response(s->d, resp); /* target refresh, §12.2.1.2 */
+		if (s->st_on && sipd_st_recv_2xx(&s->st, &s->stc, resp) == 0)
+			st_arm(s); /* RFC 4028 §7.2: the refresh worked */
+		peer_allows(s, resp);
 		if (!s->modify_update)
 			send_in_dialog(s, "ACK", NULL, NULL, s->modify_cseq, SIPD_STR_NULL);
 		s->modifying = false;
-		if (s->cb.modified)
+		if (s->cb.modified && !s->refreshing)
 			s->cb.modified(s->arg, s, resp);
+		s->refreshing = false;
 		return;
 	}
 	sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1 */
@@ -1005,8 +1146,16 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		sipd_stack_timer_arm(s->env.stack, &s->glare, now_of(s) + delay);
 		return;
 	}
+	if (code == 422 && s->st_on) {
+		/* RFC 4028 §7.3: ask again with the larger interval */
+		uint32_t se;
+		if (sipd_st_recv_422(&s->st, &s->stc, resp, &se) == 0 && send_modify(s) == 0)
+			return;
+	}
 	s->modifying = false;
-	if (s->cb.modified)
+	bool was_refresh = s->refreshing;
+	s->refreshing = false;
+	if (s->cb.modified && !was_refresh)
 		s->cb.modified(s->arg, s, resp);
 	/* §14.1: a 481 or 408 to a re-INVITE ends the dialog */
 	if (code == 481 || code == 408)
@@ -1015,13 +1164,24 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 
 static int send_modify(struct sipd_session *s)
 {
-	int rc = sipd_oa_send_offer(&s->oa, (struct sipd_str){s->modify_offer, s->modify_len});
+	/* an UPDATE refresh carries no offer (RFC 4028 §10 allows it) */
+	bool offer = s->modify_len > 0;
+	int rc = offer ? sipd_oa_send_offer(&s->oa, (struct sipd_str){s->modify_offer, s->modify_len})
+	               : 0;
 	if (rc)
 		return rc;
-	rc = send_in_dialog(s, s->modify_update ? "UPDATE" : "INVITE", NULL, modify_cb, 0,
-	                    (struct sipd_str){s->modify_offer, s->modify_len});
+	char sh[256] = "";
+	if (s->st_on) {
+		struct sipd_buf sb;
+		sipd_buf_init(&sb, sh, sizeof sh - 1);
+		sipd_st_write_request(&s->st, &s->stc, &sb);
+		sh[sb.overflow ? 0 : sb.len] = 0;
+	}
+	rc = send_in_dialog(s, s->modify_update ? "UPDATE" : "INVITE", sh[0] ? sh : NULL, modify_cb,
+	                    0, (struct sipd_str){s->modify_offer, s->modify_len});
 	if (rc) {
-		sipd_oa_rollback(&s->oa);
+		if (offer)
+			sipd_oa_rollback(&s->oa);
 		return rc;
 	}
 	sipd_dialog_local_seq(s->d, &s->modify_cseq);
@@ -1119,4 +1279,39 @@ int sipd_session_request(struct sipd_session *s, const char *method, struct sipd
 	if (rc == 0)
 		s->client_txns++;
 	return rc;
+}
+
+/* ---------------------------------------------------------------- session timers */
+
+/* RFC 4028 §10: the refresher refreshes at half the interval; the other side
+ * (and a refresher whose refresh did not succeed in time) ends the session
+ * with BYE before the interval runs out. */
+static void st_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
+{
+	(void)t;
+	(void)now;
+	struct sipd_session *s = arg;
+	if (s->state != SIPD_SESSION_CONFIRMED || !s->st.interval)
+		return;
+	if (s->st.we_refresh && !s->refresh_sent) {
+		s->refresh_sent = true;
+		/* whatever happens to the refresh, the session ends in time */
+		sipd_stack_timer_arm(s->env.stack, &s->st_timer, sipd_st_expire_at(&s->st, s->st_base));
+		if (s->modifying || s->wait_ack || sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
+			return; /* an exchange under way refreshes too when it succeeds */
+		/* UPDATE without a body when the peer allows it, else re-INVITE with
+		 * our description again */
+		struct sipd_str local = s->peer_update ? SIPD_STR_NULL : sipd_oa_local(&s->oa);
+		if (keep_copy(&s->modify_offer, &s->modify_len, local) == 0) {
+			s->modify_update = s->peer_update;
+			s->refreshing = true;
+			if (send_modify(s) == 0)
+				s->modifying = true;
+			else
+				s->refreshing = false;
+		}
+		return;
+	}
+	set_bye_reason(s, "SIP;cause=408;text=\"Session timer expired\"");
+	send_bye(s, SIPD_SESSION_END_EXPIRED);
 }

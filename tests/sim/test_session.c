@@ -42,6 +42,7 @@ struct callee {
 	bool take_requests; /* the application holds re-INVITEs */
 	struct sipd_txn *held;
 	bool bye_after_accept;
+	const struct sipd_st_config *timer;
 };
 static struct callee callee;
 
@@ -86,8 +87,12 @@ static int callee_request(struct sim *sim, int node, struct sipd_txn *tx, const 
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {"sip:b@10.0.0.2", 14}},
 	                              .cb = &session_cb,
-	                              .rel_policy = SIPD_REL_SUPPORTED};
-	assert_int_equal(sipd_session_uas(&callee.env, tx, &from, &o, sim->now, &callee.s), 0);
+	                              .rel_policy = SIPD_REL_SUPPORTED,
+	                              .timer = callee.timer};
+	if (sipd_session_uas(&callee.env, tx, &from, &o, sim->now, &callee.s)) {
+		callee.s = NULL;
+		return 0; /* answered by the session (420, 421, 422, 400) */
+	}
 	if (callee.mode == RELIABLE) {
 		/* RFC 3262: 183 with the answer, reliably; the 2xx must wait for
 		 * its PRACK (§3) */
@@ -430,6 +435,7 @@ static const struct sipd_session_callbacks uc_cb = {.size = sizeof uc_cb,
                                                     .answer = uc_answer};
 
 static const char *uac_extra = "";
+static const struct sipd_st_config *uac_timer;
 
 static void start_uac(struct sim *sim, const char *offer)
 {
@@ -449,7 +455,8 @@ static void start_uac(struct sim *sim, const char *offer)
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {"sip:a@10.0.0.1", 14}},
-	                              .cb = &uc_cb};
+	                              .cb = &uc_cb,
+	                              .timer = uac_timer};
 	memset(&uc, 0, sizeof uc);
 	assert_int_equal(sipd_session_uac(&env, &r, &o, sim->now, &uc.s), 0);
 }
@@ -709,6 +716,62 @@ static void rfc3262_3_no_prack_504(void **state)
 	teardown_two(&sim);
 }
 
+/* RFC 4028: a 120 s session interval; the callee chose to refresh (the
+ * caller named no refresher, §9): re-INVITEs at half the interval keep the
+ * session up; when they stop arriving, the caller ends it with BYE at
+ * interval - min(32 s, interval / 3) after the last one (§10). */
+static void rfc4028_refresh_then_expiry(void **state)
+{
+	(void)state;
+	struct sim sim;
+	static const struct sipd_st_config st = {.size = sizeof st, .session_expires = 120};
+	setup_two_sessions(&sim, 40, ANSWER);
+	callee.timer = &st;
+	uac_timer = &st;
+	start_uac(&sim, OFFER_SDP);
+	uac_timer = NULL;
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	/* the 2xx said who refreshes */
+	uint64_t t0 = sim.now;
+	sim_run(&sim, t0 + 190 * 1000);
+	/* refreshes from the callee at 60 s, 120 s, 180 s (re-INVITE: the
+	 * caller's INVITE did not list UPDATE in Allow) */
+	assert_int_equal(sim_count(&sim, 1, "INVITE"), 3);
+	assert_int_equal(sipd_session_state(uc.s), SIPD_SESSION_CONFIRMED);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	assert_int_equal(uc.nmodified, 0); /* refreshes are not "modify" events */
+	/* the callee goes silent: the caller ends the session 88 s after the last
+	 * refresh (120 - min(32, 40)) */
+	uint64_t last = sim_time_of(&sim, 1, "INVITE", 2);
+	sim.links[1][0].cut = true;
+	sim_run(&sim, last + 200 * 1000);
+	assert_int_equal(uc.end, SIPD_SESSION_END_EXPIRED);
+	uint64_t bye = sim_time_of(&sim, 0, "BYE", 0);
+	assert_true(bye - last >= 88000 && bye - last <= 88000 + 100);
+	teardown_two(&sim);
+}
+
+/* RFC 4028 §8.1: a Session-Expires below our Min-SE gets 422 with Min-SE */
+static void rfc4028_422_below_min_se(void **state)
+{
+	(void)state;
+	struct sim sim;
+	static const struct sipd_st_config callee_st = {.size = sizeof callee_st, .min_se = 300};
+	static const struct sipd_st_config caller_st = {.size = sizeof caller_st, .session_expires = 120};
+	setup_two_sessions(&sim, 41, ANSWER);
+	callee.timer = &callee_st;
+	uac_timer = &caller_st;
+	start_uac(&sim, OFFER_SDP);
+	uac_timer = NULL;
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 422"), 1);
+	assert_non_null(strstr(sim.last[1], "\r\nMin-SE: 300\r\n"));
+	assert_int_equal(uc.end, SIPD_SESSION_END_REJECTED);
+	callee.s = NULL; /* refused before it existed */
+	teardown_two(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -727,6 +790,8 @@ int main(void)
 		cmocka_unit_test(rfc3262_reliable_183_prack_then_2xx),
 		cmocka_unit_test(rfc3262_3_lost_prack_retransmits_183),
 		cmocka_unit_test(rfc3262_3_no_prack_504),
+		cmocka_unit_test(rfc4028_refresh_then_expiry),
+		cmocka_unit_test(rfc4028_422_below_min_se),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
