@@ -453,6 +453,8 @@ struct sipd_stream {
 	char *buf;
 	size_t len, cap, start;
 	struct sipd_parse_limits limits;
+	size_t scanned; /* private: bytes known to hold no end of headers */
+	size_t need;    /* private: bytes the message being received needs */
 };
 void sipd_stream_init(struct sipd_stream *s, const struct sipd_parse_limits *limits);
 /* Frees the buffer. The stream can be initialised again. */

@@ -107,6 +107,7 @@ enum sipd_session_end {
 	SIPD_SESSION_END_NO_ACK,      /* our 2xx got no ACK in 64*T1 (§13.3.1.4): we sent BYE */
 	SIPD_SESSION_END_ERROR,       /* 408/481 to a request in the session (§12.2.1.2) */
 	SIPD_SESSION_END_EXPIRED,     /* the session timer ran out (RFC 4028 §10): we sent BYE */
+	SIPD_SESSION_END_REPLACED,    /* a new INVITE replaced it (RFC 3891) */
 };
 
 /* Where a session sends its requests and what it knows of the world. */
@@ -215,8 +216,10 @@ int sipd_session_request(struct sipd_session *s, const char *method, struct sipd
                          const char *content_type, struct sipd_str body, uint64_t now);
 
 /* A new offer within a confirmed session: re-INVITE (§14.1), or UPDATE
- * (RFC 3311) when `update`. One at a time: SIPD_ESTATE while an offer is
- * pending either way. The answer comes in `modified`; a failure rolls back. */
+ * (RFC 3311) when `update`, which an early session may send too once its
+ * first offer was answered (RFC 3311 §5.1). One at a time: SIPD_ESTATE while
+ * an offer is pending either way. The answer comes in `modified`; a failure
+ * rolls back. */
 int sipd_session_modify(struct sipd_session *s, struct sipd_str offer, bool update,
                         uint64_t now);
 
@@ -240,6 +243,16 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
  * waits for the ACK (or its timeout) before sending it (§15). `reason` is an
  * optional Reason header value (RFC 3326). */
 int sipd_session_bye(struct sipd_session *s, const char *reason, uint64_t now);
+
+/* RFC 3891: the session an incoming INVITE's Replaces header names. Returns
+ * 0 with *old set (the application takes the new INVITE and then calls
+ * sipd_session_replace(*old)), 0 with *old NULL (no Replaces), or the status
+ * to answer the INVITE with (400, 481, 486, 603; see sipd_replaces_match). */
+unsigned sipd_sessions_replaces(const struct sipd_session_env *env, struct sipd_txn *invite,
+                                struct sipd_session **old);
+/* Ends a session that a new one replaced: BYE when confirmed, CANCEL when it
+ * is our early INVITE (RFC 3891 §3). The session ends REPLACED. */
+int sipd_session_replace(struct sipd_session *s, uint64_t now);
 
 /* Frees a terminated session (and its dialog). Sends nothing. */
 void sipd_session_free(struct sipd_session *s);

@@ -26,6 +26,10 @@ CLASSES = [
     ("LEX_LIST", "\",<()"),
     ("LEX_DIGIT", string.digits),
     ("LEX_LABEL", ALNUM + "-_"),
+    # gen-value = token / host / quoted-string (§25.1): token and host
+    # characters, and what deployed values use ("/", "&", "+", "$"); not the
+    # "(" and ")" of comments, which a list split would take for one
+    ("LEX_GENV", ALNUM + "-.!%*_+`'~[]:/&$"),
 ]
 
 # (enum suffix, canonical name, compact form, list header, kind)

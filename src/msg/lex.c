@@ -325,7 +325,7 @@ int sipd_lex_param(struct sipd_str *s, struct sipd_str *name, struct sipd_str *v
 			lex_advance(&t, (size_t)(rb - t.p) + 1);
 			*value = (struct sipd_str){vs, (size_t)(t.p - vs)};
 		} else {
-			*value = lex_take(&t, LEX_TOKEN | LEX_PARAM);
+			*value = lex_take(&t, LEX_GENV);
 			if (!value->len) {
 				*s = t;
 				return -1;

@@ -23,6 +23,7 @@ enum {
 	LEX_LIST = 1 << 12, /* what a list split must look at: " , < ( ) */
 	LEX_DIGIT = 1 << 13,
 	LEX_LABEL = 1 << 14, /* a host label's characters: LEX_HOST without '.' */
+	LEX_GENV = 1 << 15,  /* an unquoted gen-value of a header parameter */
 };
 
 extern const uint16_t sipd_lex_class[256];

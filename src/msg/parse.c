@@ -13,6 +13,12 @@ int sipd_msg_fail(const char *buf, size_t len, struct sipd_parse_error *err, int
 	err->offset = (at && at >= buf && at <= buf + len) ? (size_t)(at - buf) : 0;
 	err->line = 1;
 	err->column = 1;
+	/* "incomplete" has no position worth a scan (a stream fed byte by byte
+	 * would pay it at every byte) */
+	if (code == SIPD_EAGAIN) {
+		err->line = err->column = 0;
+		return code;
+	}
 	for (size_t i = 0; i < err->offset; i++) {
 		if (buf[i] == '\n') {
 			err->line++;

@@ -4,9 +4,14 @@
 
 #include "msg/msg_internal.h"
 
-int sipd_msg_frame(const char *buf, size_t len, const struct sipd_parse_limits *limits,
-                   size_t *skip, size_t *msg_len, struct sipd_parse_error *err)
+/* The framing of one message; `hint` bytes after the keep-alives are known
+ * to hold no end of headers (a stream resumes its scan there), and *need
+ * tells, when the headers are whole but the body is not, the length the
+ * message will have. */
+static int frame(const char *buf, size_t len, const struct sipd_parse_limits *limits, size_t hint,
+                 size_t *skip, size_t *msg_len, size_t *need, struct sipd_parse_error *err)
 {
+	*need = 0;
 	uint32_t max_message =
 		limits && limits->max_message ? limits->max_message : SIPD_DEFAULT_MAX_MESSAGE;
 	/* Keep-alives: CRLF pairs (RFC 5626 §3.5.1) between messages, and any
@@ -25,7 +30,8 @@ int sipd_msg_frame(const char *buf, size_t len, const struct sipd_parse_limits *
 
 	/* Find the empty line that ends the headers: LF (CR) LF. */
 	size_t head = 0;
-	for (const char *p = buf, *end = buf + len; p < end;) {
+	size_t from = hint > 3 && hint <= len ? hint - 3 : 0;
+	for (const char *p = buf + from, *end = buf + len; p < end;) {
 		const char *lf = memchr(p, '\n', (size_t)(end - p));
 		if (!lf)
 			break;
@@ -84,10 +90,19 @@ int sipd_msg_frame(const char *buf, size_t len, const struct sipd_parse_limits *
 		                     "missing Content-Length on a stream", buf);
 	if ((uint64_t)cl + head > max_message)
 		return sipd_msg_fail(buf, len, err, SIPD_ELIMIT, 513, "message too large", buf);
-	if (head + (size_t)cl > len)
+	if (head + (size_t)cl > len) {
+		*need = head + (size_t)cl;
 		return sipd_msg_fail(buf, len, err, SIPD_EAGAIN, 0, "incomplete", buf + len);
+	}
 	*msg_len = head + (size_t)cl;
 	return 0;
+}
+
+int sipd_msg_frame(const char *buf, size_t len, const struct sipd_parse_limits *limits,
+                   size_t *skip, size_t *msg_len, struct sipd_parse_error *err)
+{
+	size_t need;
+	return frame(buf, len, limits, 0, skip, msg_len, &need, err);
 }
 
 void sipd_stream_init(struct sipd_stream *s, const struct sipd_parse_limits *limits)
@@ -139,11 +154,23 @@ int sipd_stream_push(struct sipd_stream *s, const void *data, size_t len)
 int sipd_stream_next(struct sipd_stream *s, const char **msg, size_t *len,
                      struct sipd_parse_error *err)
 {
-	size_t skip, n;
-	if (s->start == s->len)
+	size_t skip, n, need;
+	size_t pending = s->len - s->start;
+	/* Nothing to do until the body is whole, or before anything arrived:
+	 * a stream fed in small pieces costs no rescan per piece. */
+	if (!pending || (s->need && pending < s->need))
 		return sipd_msg_fail(NULL, 0, err, SIPD_EAGAIN, 0, "incomplete", NULL);
-	int rc = sipd_msg_frame(s->buf + s->start, s->len - s->start, &s->limits, &skip, &n, err);
+	int rc = frame(s->buf + s->start, pending, &s->limits, s->scanned, &skip, &n, &need, err);
 	s->start += skip;
+	if (rc == SIPD_EAGAIN) {
+		/* headers whole: wait for the body (and scan them again once, when
+		 * it is in); else resume the search for their end where it stopped */
+		s->need = need;
+		s->scanned = need ? 0 : pending - skip;
+		return rc;
+	}
+	s->need = 0;
+	s->scanned = 0;
 	if (rc)
 		return rc;
 	*msg = s->buf + s->start;

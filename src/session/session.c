@@ -108,6 +108,7 @@ static void set_state(struct sipd_session *s, enum sipd_session_state st,
 			                            : why == SIPD_SESSION_END_REJECTED  ? SIPD_END_REJECTED
 			                            : why == SIPD_SESSION_END_NO_ACK    ? SIPD_END_TIMEOUT
 			                            : why == SIPD_SESSION_END_EXPIRED   ? SIPD_END_TIMEOUT
+			                            : why == SIPD_SESSION_END_REPLACED  ? SIPD_END_REPLACED
 			                                                                : SIPD_END_ERROR);
 	}
 	if (s->cb.state)
@@ -1193,7 +1194,7 @@ static void glare_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 	(void)t;
 	(void)now;
 	struct sipd_session *s = arg;
-	if (s->state != SIPD_SESSION_CONFIRMED || !s->modifying)
+	if (s->state == SIPD_SESSION_TERMINATED || !s->modifying)
 		return;
 	/* still an offer of theirs pending: wait for it to settle */
 	if (send_modify(s)) {
@@ -1207,8 +1208,11 @@ int sipd_session_modify(struct sipd_session *s, struct sipd_str offer, bool upda
                         uint64_t now)
 {
 	tick(s, now);
-	if (s->state != SIPD_SESSION_CONFIRMED || s->modifying || s->wait_ack || !offer.len ||
-	    sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
+	/* RFC 3311 §5.1: UPDATE also in an early dialog, once the first offer was
+	 * answered (through a reliable provisional and PRACK) */
+	bool early_update = update && s->state == SIPD_SESSION_EARLY && s->d;
+	if ((s->state != SIPD_SESSION_CONFIRMED && !early_update) || s->modifying || s->wait_ack ||
+	    !offer.len || sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
 		return SIPD_ESTATE;
 	char *copy = malloc(offer.len);
 	if (!copy)
@@ -1314,4 +1318,38 @@ static void st_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 	}
 	set_bye_reason(s, "SIP;cause=408;text=\"Session timer expired\"");
 	send_bye(s, SIPD_SESSION_END_EXPIRED);
+}
+
+/* ---------------------------------------------------------------- Replaces */
+
+unsigned sipd_sessions_replaces(const struct sipd_session_env *env, struct sipd_txn *invite,
+                                struct sipd_session **old)
+{
+	*old = NULL;
+	struct sipd_dialog *d = NULL;
+	unsigned code = sipd_replaces_match(env->dialogs, sipd_txn_request(invite), &d);
+	if (code)
+		return code;
+	if (d) {
+		*old = sipd_dialog_user(d);
+		if (!*old)
+			return 481; /* a dialog without a session: nothing to replace */
+	}
+	return 0;
+}
+
+int sipd_session_replace(struct sipd_session *s, uint64_t now)
+{
+	tick(s, now);
+	if (s->state == SIPD_SESSION_TERMINATED)
+		return SIPD_ESTATE;
+	if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED) {
+		int rc = sipd_session_cancel(s, "SIP;cause=200;text=\"Replaced\"", now);
+		s->end = SIPD_SESSION_END_REPLACED;
+		return rc;
+	}
+	if (s->wait_ack || s->state < SIPD_SESSION_WAIT_ACK)
+		return SIPD_ESTATE;
+	set_bye_reason(s, "SIP;cause=200;text=\"Replaced\"");
+	return send_bye(s, SIPD_SESSION_END_REPLACED);
 }

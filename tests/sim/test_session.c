@@ -43,6 +43,8 @@ struct callee {
 	struct sipd_txn *held;
 	bool bye_after_accept;
 	const struct sipd_st_config *timer;
+	struct sipd_session *replaced, *s2; /* RFC 3891 */
+	unsigned replaces_status;
 };
 static struct callee callee;
 
@@ -83,15 +85,36 @@ static int callee_request(struct sim *sim, int node, struct sipd_txn *tx, const 
 		return sipd_sessions_request(&callee.env, tx, m, &from);
 	if (m->method != SIPD_METHOD_INVITE)
 		return -1;
+	/* RFC 3891: an INVITE naming one of our sessions replaces it */
+	struct sipd_session *old = NULL;
+	unsigned rs = sipd_sessions_replaces(&callee.env, tx, &old);
+	if (rs) {
+		callee.replaces_status = rs;
+		struct sipd_response r = {.size = sizeof r, .code = rs, .to_tag = {"rp", 2}};
+		sipd_txn_respond(tx, &r, sim->now);
+		return 0;
+	}
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {"sip:b@10.0.0.2", 14}},
 	                              .cb = &session_cb,
 	                              .rel_policy = SIPD_REL_SUPPORTED,
 	                              .timer = callee.timer};
-	if (sipd_session_uas(&callee.env, tx, &from, &o, sim->now, &callee.s)) {
-		callee.s = NULL;
+	struct sipd_session **slot = old ? &callee.s2 : &callee.s;
+	if (old)
+		from = sim_flow(sim, 1, 2, SIPD_TP_UDP); /* the new caller is node 2 */
+	if (sipd_session_uas(&callee.env, tx, &from, &o, sim->now, slot)) {
+		*slot = NULL;
 		return 0; /* answered by the session (420, 421, 422, 400) */
+	}
+	if (old) {
+		callee.replaced = old;
+		assert_int_equal(sipd_session_accept(*slot, (struct sipd_str){ANSWER_SDP,
+		                                                               strlen(ANSWER_SDP)},
+		                                     sim->now),
+		                 0);
+		assert_int_equal(sipd_session_replace(old, sim->now), 0);
+		return 0;
 	}
 	if (callee.mode == RELIABLE) {
 		/* RFC 3262: 183 with the answer, reliably; the 2xx must wait for
@@ -772,6 +795,68 @@ static void rfc4028_422_below_min_se(void **state)
 	teardown_two(&sim);
 }
 
+/* RFC 3891: node 2 sends an INVITE with Replaces naming the A-B dialog at B:
+ * B accepts it and ends the old call with BYE; a second one for the same
+ * (now ended) dialog gets 603, one for an unknown dialog 481. */
+static unsigned third_code;
+static void third_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                     const struct sipd_msg *resp)
+{
+	(void)arg;
+	(void)tx;
+	if (ev == SIPD_TXN_RESPONSE && resp->status >= 200)
+		third_code = resp->status;
+}
+
+static void third_invite(struct sim *sim, const char *replaces)
+{
+	static char hdrs[512];
+	static unsigned n;
+	snprintf(hdrs, sizeof hdrs,
+	         "From: <sip:c@10.0.0.3>;tag=third\r\nTo: <sip:b@10.0.0.2>\r\n"
+	         "Call-ID: sess-3-%u\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+	         "Contact: <sip:c@10.0.0.3>\r\nReplaces: %s\r\n",
+	         ++n, replaces);
+	struct sipd_request r = {.size = sizeof r, .method = {"INVITE", 6},
+	                         .uri = {"sip:b@10.0.0.2", 14}, .headers = {hdrs, strlen(hdrs)},
+	                         .content_type = "application/sdp",
+	                         .body = {OFFER_SDP, strlen(OFFER_SDP)},
+	                         .flow = sim_flow(sim, 2, 1, SIPD_TP_UDP)};
+	third_code = 0;
+	assert_int_equal(sipd_stack_request(sim->nodes[2].st, &r, third_cb, NULL, sim->now, NULL), 0);
+	sim_run(sim, sim->now + 100);
+}
+
+static void rfc3891_replaces_ends_the_old_call(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 42, ANSWER);
+	sim_add_node(&sim, NULL, allow_more);
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	/* B's local tag is the To tag the caller's dialog knows as remote */
+	struct sipd_str btag = sipd_dialog_remote_tag(sipd_session_dialog(uc.s));
+	char rep[256];
+	snprintf(rep, sizeof rep, "sess-2;to-tag=%.*s;from-tag=caller2", (int)btag.len, btag.p);
+	third_invite(&sim, rep);
+	assert_int_equal(third_code, 200);
+	assert_ptr_equal(callee.replaced, callee.s);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
+	assert_int_equal(sipd_session_end_reason(callee.s), SIPD_SESSION_END_REPLACED);
+	assert_int_equal(uc.end, SIPD_SESSION_END_BYE_REMOTE); /* A got B's BYE */
+	/* the same dialog again: it has ended (603, RFC 3891 §3) */
+	third_invite(&sim, rep);
+	assert_int_equal(third_code, 603);
+	/* a dialog nobody has: 481 */
+	third_invite(&sim, "nosuch;to-tag=x;from-tag=y");
+	assert_int_equal(third_code, 481);
+	sim_run(&sim, UINT64_MAX);
+	sipd_session_free(callee.s2);
+	teardown_two(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +877,7 @@ int main(void)
 		cmocka_unit_test(rfc3262_3_no_prack_504),
 		cmocka_unit_test(rfc4028_refresh_then_expiry),
 		cmocka_unit_test(rfc4028_422_below_min_se),
+		cmocka_unit_test(rfc3891_replaces_ends_the_old_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
