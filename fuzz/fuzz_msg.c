@@ -235,8 +235,11 @@ static void walk(const struct sipd_msg *m, bool valid)
 		FZ_CHECK(byname != NULL);
 		FZ_CHECK(byname >= m->hdrs && byname <= h);
 		FZ_CHECK(byname->id == h->id);
+		/* an extension's compact form and its full name find each other
+		 * (sipd_msg_find_name): one of the two is then a single letter */
 		if (h->id == SIPD_HDR_OTHER)
-			FZ_CHECK(sipd_str_ieq(byname->name, z));
+			FZ_CHECK(sipd_str_ieq(byname->name, z) || byname->name.len == 1 ||
+			         h->name.len == 1);
 		free(z);
 	}
 
