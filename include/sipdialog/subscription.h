@@ -279,7 +279,8 @@ int sipd_subscription_notify(struct sipd_subscription *sub, enum sipd_sub_state 
 /* Ends the subscription with NOTIFY terminated;reason=`reason` (a token of
  * §4.1.3: "noresource", "rejected", "deactivated", "probation", "giveup",
  * "timeout", "invariant"...; NULL: none) and retry-after when >= 0. The body
- * may be empty. The dialog usage ends when it is sent. */
+ * may be empty. The dialog usage ends when it is sent. SIPD_EINVAL for a
+ * reason that is not a token. */
 int sipd_subscription_terminate(struct sipd_subscription *sub, const char *reason,
                                 int64_t retry_after, const char *content_type, struct sipd_str body,
                                 uint64_t now);

@@ -24,6 +24,18 @@ void sipd__sub_queued_free(struct sub_queued *q)
 	memset(q, 0, sizeof *q);
 }
 
+/* RFC 3261 §25.1 token: what a reason value may be (§8.4) */
+static bool is_token(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("-.!%*_+`'~", *s)))
+			return false;
+	return true;
+}
+
 static bool event_accepted(const struct sipd_subscriptions *set, struct sipd_str pkg)
 {
 	/* byte by byte, as §8.2.1 compares packages */
@@ -163,8 +175,9 @@ static void notify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		return;
 	unsigned code = resp ? resp->status : 408;
 	sipd__sub_enter(sub);
-	/* §4.2.2: Timer F, or a response saying the subscriber is gone */
-	if (code == 408 || sipd_sub_fatal_status(code)) {
+	/* §4.2.2: Timer F (a transport failure is as final), or a response
+	 * saying the subscriber is gone */
+	if (ev != SIPD_TXN_RESPONSE || code == 408 || sipd_sub_fatal_status(code)) {
 		sub->status = code;
 		sipd__sub_end(sub, SIPD_SUB_END_NOTIFY_FAILED, resp);
 	} else {
@@ -300,7 +313,7 @@ int sipd_subscription_terminate(struct sipd_subscription *sub, const char *reaso
                                 int64_t retry_after, const char *content_type, struct sipd_str body,
                                 uint64_t now)
 {
-	if (!sub || sub->role != SIPD_SUB_NOTIFIER)
+	if (!sub || sub->role != SIPD_SUB_NOTIFIER || (reason && !is_token(reason)))
 		return SIPD_EINVAL;
 	sipd__sub_tick(sub->set, now);
 	if (sub->state == SIPD_SUB_TERMINATED || sub->ending)

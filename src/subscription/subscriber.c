@@ -142,11 +142,12 @@ static int send_initial(struct sipd_subscription *sub, bool no_refer_sub)
 		if (b.overflow)
 			return SIPD_ENOSPC;
 		extra[b.len] = 0;
+		uint32_t seq; /* the dialog's next (other usages may have sent since) */
+		sub->cseq = sipd_dialog_local_seq(sub->d, &seq) ? seq + 1 : 1;
 		rc = sipd__sub_send(sub, sub->refer ? "REFER" : "SUBSCRIBE", extra, NULL,
-		                    SIPD_STR_NULL, on_response, 0, &sub->sub_tx);
+		                    SIPD_STR_NULL, on_response, sub->cseq, &sub->sub_tx);
 		if (rc)
 			return rc;
-		sipd_dialog_local_seq(sub->d, &sub->cseq);
 	}
 	sub->kind = SUB_REQ_INITIAL;
 	arm_timer_n(sub);
@@ -231,18 +232,23 @@ static int start(struct sipd_subscriptions *set, const struct sipd_subscribe_opt
 		sipd_subscription_free(sub);
 		return rc;
 	}
-	if (o->dialog)
+	if (o->dialog) {
+		/* the dialog's next CSeq, known before sending: a REFER's id */
+		uint32_t seq;
+		sub->cseq = sipd_dialog_local_seq(o->dialog, &seq) ? seq + 1 : 1;
 		sipd__sub_bind(sub, o->dialog);
-	rc = send_initial(sub, refer && o->no_refer_sub);
-	if (rc) {
-		sipd_subscription_free(sub);
-		return rc;
 	}
 	if (refer) {
 		/* RFC 3515 §2.4.6: the subscription is known by the REFER's CSeq */
 		char id[12];
 		snprintf(id, sizeof id, "%u", (unsigned)sub->cseq);
-		sipd__sub_setstr(&sub->id, id);
+		rc = sipd__sub_setstr(&sub->id, id);
+	}
+	if (!rc)
+		rc = send_initial(sub, refer && o->no_refer_sub);
+	if (rc) {
+		sipd_subscription_free(sub);
+		return rc;
 	}
 	if (!sub->d) {
 		sub->state = SIPD_SUB_NOTIFY_WAIT;

@@ -1084,6 +1084,36 @@ static void rfc3515_2_refer_out_of_dialog(void **state)
 	teardown();
 }
 
+/* RFC 3261 §17 under RFC 6665: on a link that loses a third of the
+ * datagrams and reorders, retransmissions carry the SUBSCRIBE, the NOTIFYs
+ * (which may overtake the 2xx, §4.1.2.4) and the unsubscription through. */
+static void rfc6665_4_1_2_lossy_link(void **state)
+{
+	(void)state;
+	world(16);
+	add_set(0, NULL);
+	add_set(1, "presence");
+	for (int a = 0; a < 2; a++) {
+		S.links[a][a ^ 1].loss_pct = 33;
+		S.links[a][a ^ 1].delay_ms = 20;
+		S.links[a][a ^ 1].jitter_ms = 60;
+	}
+	struct sipd_subscribe_opts o = opts("presence", 600);
+	struct sipd_subscription *sub;
+	assert_int_equal(sipd_subscribe(N[0].set, &o, S.now, &sub), 0);
+	sim_run(&S, S.now + 30000);
+	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_ACTIVE);
+	assert_int_equal(sipd_dialogs_count(N[0].dialogs), 1);
+	assert_int_equal(sipd_subscription_unsubscribe(sub, S.now), 0);
+	sim_run(&S, S.now + 30000);
+	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_TERMINATED);
+	assert_int_equal(sipd_subscription_reason(sub), SIPD_SUB_END_TIMEOUT);
+	assert_int_equal(sipd_dialogs_count(N[0].dialogs), 0);
+	assert_int_equal(sipd_dialogs_count(N[1].dialogs), 0);
+	assert_true(S.nlog > 8); /* some were lost and sent again */
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1102,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(rfc5057_dialog_ended_by_another_usage),
 		cmocka_unit_test(rfc6665_4_2_2_and_4_1_2_2_481_ends_either_side),
 		cmocka_unit_test(rfc3515_2_refer_out_of_dialog),
+		cmocka_unit_test(rfc6665_4_1_2_lossy_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
