@@ -71,7 +71,8 @@ enum sipd_sub_role {
 
 /* The states of RFC 6665 §4.1.2 and §4.2.2. */
 enum sipd_sub_state {
-	SIPD_SUB_NOTIFY_WAIT = 0, /* subscriber: request sent, no NOTIFY yet */
+	SIPD_SUB_NOTIFY_WAIT = 0, /* subscriber: request sent, no NOTIFY yet; notifier:
+	                             its first NOTIFY has not gone out yet */
 	SIPD_SUB_PENDING,         /* accepted, authorisation pending */
 	SIPD_SUB_ACTIVE,
 	SIPD_SUB_TERMINATED,

@@ -71,9 +71,11 @@ static void bad_event(struct sipd_subscriptions *set, struct sipd_txn *tx,
                       const struct sipd_msg *req)
 {
 	/* §4.2.1.1, §4.2.3: 489, naming what we do notify (§4.4.4) */
-	char extra[512] = "";
-	if (set->events && set->events[0])
-		snprintf(extra, sizeof extra, "Allow-Events: %s\r\n", set->events);
+	char extra[1024] = "";
+	if (set->events && set->events[0] &&
+	    (size_t)snprintf(extra, sizeof extra, "Allow-Events: %s\r\n", set->events) >=
+	            sizeof extra)
+		extra[0] = 0; /* too long a list to name */
 	answer(set, tx, req, 489, NULL, extra);
 }
 
@@ -191,28 +193,41 @@ static void send_queued(struct sipd_subscription *sub)
 	struct sub_queued q = sub->queued;
 	memset(&sub->queued, 0, sizeof sub->queued);
 	uint64_t now = sipd__sub_now(sub);
-	char extra[512];
-	int n = snprintf(extra, sizeof extra, "Event: %s%s%s\r\nSubscription-State: ", sub->event,
-	                 sub->id && sub->id[0] ? ";id=" : "", sub->id ? sub->id : "");
+	char extra[1024];
+	struct sipd_buf b;
+	sipd_buf_init(&b, extra, sizeof extra - 1);
+	sipd_buf_puts(&b, "Event: ");
+	sipd_buf_puts(&b, sub->event);
+	if (sub->id && sub->id[0]) {
+		sipd_buf_puts(&b, ";id=");
+		sipd_buf_puts(&b, sub->id);
+	}
+	sipd_buf_puts(&b, "\r\nSubscription-State: ");
 	if (q.state == SIPD_SUB_TERMINATED) {
 		/* §4.2.2: the reason, and retry-after where it means something */
-		n += snprintf(extra + n, sizeof extra - (size_t)n, "terminated%s%s",
-		              q.reason ? ";reason=" : "", q.reason ? q.reason : "");
-		if (q.retry_after >= 0)
-			n += snprintf(extra + n, sizeof extra - (size_t)n, ";retry-after=%lld",
-			              (long long)q.retry_after);
+		sipd_buf_puts(&b, "terminated");
+		if (q.reason) {
+			sipd_buf_puts(&b, ";reason=");
+			sipd_buf_puts(&b, q.reason);
+		}
+		if (q.retry_after >= 0) {
+			sipd_buf_puts(&b, ";retry-after=");
+			sipd_buf_putu(&b, (uint64_t)q.retry_after);
+		}
 	} else {
 		/* §4.2.2: active and pending carry the time left */
-		uint64_t left = sub->expires_at > now ? (sub->expires_at - now) / 1000 : 0;
-		n += snprintf(extra + n, sizeof extra - (size_t)n, "%s;expires=%llu",
-		              q.state == SIPD_SUB_PENDING ? "pending" : "active",
-		              (unsigned long long)left);
+		sipd_buf_puts(&b,
+		              q.state == SIPD_SUB_PENDING ? "pending;expires=" : "active;expires=");
+		sipd_buf_putu(&b, sub->expires_at > now ? (sub->expires_at - now) / 1000 : 0);
 	}
-	snprintf(extra + n, sizeof extra - (size_t)n, "\r\n");
+	sipd_buf_puts(&b, "\r\n");
+	extra[b.overflow ? 0 : b.len] = 0;
 	struct sipd_txn *tx = NULL;
-	int rc = sipd__sub_send(sub, "NOTIFY", extra, q.ctype,
-	                        q.with_body ? (struct sipd_str){q.body, q.body_len} : SIPD_STR_NULL,
-	                        notify_cb, 0, &tx);
+	int rc = b.overflow ? SIPD_ENOSPC
+	                    : sipd__sub_send(sub, "NOTIFY", extra, q.ctype,
+	                                     q.with_body ? (struct sipd_str){q.body, q.body_len}
+	                                                 : SIPD_STR_NULL,
+	                                     notify_cb, 0, &tx);
 	sub->sent_any = true;
 	sub->last_notify_at = now;
 	if (rc == 0) {
@@ -443,6 +458,10 @@ static void new_subscription(struct sipd_subscriptions *set, struct sipd_txn *tx
 {
 	if (!event_accepted(set, ev->package)) {
 		bad_event(set, tx, req);
+		return;
+	}
+	if (ev->id.len > 128) {
+		answer(set, tx, req, 400, "Event id too long", NULL); /* it goes in every NOTIFY */
 		return;
 	}
 	char extra[64];

@@ -203,7 +203,10 @@ void sipd__sub_client_done(struct sipd_subscription *sub)
 
 static uint64_t ptr_hash(const struct sipd_dialog *d)
 {
-	return (uint64_t)(uintptr_t)d * 0x9e3779b97f4a7c15ull;
+	/* the map takes the low bits: fold the high half of the product in,
+	 * as aligned pointers have none of their own there */
+	uint64_t h = (uint64_t)(uintptr_t)d * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 32);
 }
 
 static uint64_t rotl(uint64_t x, int b)
@@ -417,17 +420,33 @@ int sipd__sub_respond(struct sipd_subscriptions *set, struct sipd_txn *tx, unsig
                       const char *reason, struct sipd_str to_tag, struct sipd_str contact,
                       const char *extra)
 {
-	char hdrs[1024];
-	int n = snprintf(hdrs, sizeof hdrs, "%s%.*s%s%s", contact.len ? "Contact: <" : "",
-	                 (int)contact.len, contact.len ? contact.p : "", contact.len ? ">\r\n" : "",
-	                 extra ? extra : "");
-	if (n < 0 || (size_t)n >= sizeof hdrs)
-		return SIPD_ENOSPC;
+	char hdrs[4096];
+	struct sipd_buf b;
+	sipd_buf_init(&b, hdrs, sizeof hdrs);
+	const struct sipd_msg *req = sipd_txn_request(tx);
+	if (contact.len && code >= 200 && code < 300 && req &&
+	    (to_tag.len || !req->to.tag.len || req->method == SIPD_METHOD_NOTIFY)) {
+		/* RFC 3261 §12.1.1: a response that makes a dialog carries the
+		 * request's Record-Route (a NOTIFY may make the subscriber's,
+		 * RFC 6665 §4.4.1) */
+		for (const struct sipd_hdr *h = sipd_msg_find(req, SIPD_HDR_RECORD_ROUTE); h;
+		     h = sipd_msg_find_next(req, h))
+			sipd_build_header(&b, "Record-Route", h->value);
+	}
+	if (contact.len) {
+		sipd_buf_puts(&b, "Contact: <");
+		sipd_buf_putstr(&b, contact);
+		sipd_buf_puts(&b, ">\r\n");
+	}
+	if (extra)
+		sipd_buf_puts(&b, extra);
+	if (b.overflow)
+		b.len = 0; /* answered all the same, without the extra lines */
 	struct sipd_response r = {.size = sizeof r,
 	                          .code = code,
 	                          .reason = reason,
 	                          .to_tag = to_tag,
-	                          .headers = {hdrs, (size_t)n}};
+	                          .headers = {hdrs, b.len}};
 	return sipd_txn_respond(tx, &r, sipd_stack_now(set->st));
 }
 

@@ -41,7 +41,7 @@ struct node {
 	char refer_to[96];
 	/* the hand-played peer's memory */
 	struct sipd_txn *held;
-	char call_id[64], tag[32];
+	char call_id[64], tag[32], route[64];
 	uint32_t cseq;
 	char raw_ss[8][96];
 	int nraw;
@@ -303,15 +303,17 @@ static void remember(struct node *n, const struct sipd_msg *m)
 	copy_str(n->tag, sizeof n->tag, m->from.tag);
 }
 
-/* ... and sends NOTIFYs from a To tag of its choice. */
+/* ... and sends NOTIFYs from a To tag of its choice (through a proxy that
+ * record-routes, when raw_rr says so). */
+static const char *raw_rr = "";
 static void raw_notify(struct node *n, const char *tag, uint32_t cseq, const char *substate)
 {
 	char hdrs[1024];
 	snprintf(hdrs, sizeof hdrs,
 	         "From: <sip:bob@10.0.0.2>;tag=%s\r\nTo: <sip:alice@10.0.0.1>;tag=%s\r\n"
-	         "Call-ID: %s\r\nCSeq: %u NOTIFY\r\nMax-Forwards: 70\r\n"
+	         "Call-ID: %s\r\nCSeq: %u NOTIFY\r\nMax-Forwards: 70\r\n%s"
 	         "Contact: <sip:bob@10.0.0.2>\r\nEvent: presence\r\nSubscription-State: %s\r\n",
-	         tag, n->tag, n->call_id, (unsigned)cseq, substate);
+	         tag, n->tag, n->call_id, (unsigned)cseq, raw_rr, substate);
 	struct sipd_request r = {.size = sizeof r,
 	                         .method = {"NOTIFY", 6},
 	                         .uri = {"sip:alice@10.0.0.1", 18},
@@ -395,6 +397,7 @@ static int notify_first(struct node *n, struct sipd_txn *tx, const struct sipd_m
 	}
 	n->cseq = m->cseq.seq;
 	copy_str(n->tag, sizeof n->tag, m->to.tag);
+	header(n->route, sizeof n->route, m, SIPD_HDR_ROUTE);
 	raw_respond(tx, 200, NULL, "Contact: <sip:bob@10.0.0.2>\r\nExpires: 300\r\n");
 	return 0;
 }
@@ -408,12 +411,16 @@ static void rfc6665_4_1_2_4_notify_before_2xx_creates_dialog(void **state)
 	world(2);
 	add_set(0, NULL);
 	N[1].raw = notify_first;
+	raw_rr = "Record-Route: <sip:p1.example.com;lr>\r\n";
 	struct sipd_subscribe_opts o = opts("presence", 300);
 	struct sipd_subscription *sub;
 	assert_int_equal(sipd_subscribe(N[0].set, &o, S.now, &sub), 0);
 	sim_run(&S, S.now + 100);
+	raw_rr = "";
 	assert_int_equal(N[1].raw_status, 200); /* the NOTIFY was taken */
-	assert_int_equal(N[0].last_resp, 0);    /* before any response */
+	/* RFC 3261 §12.1.1: its 200 made a dialog: Record-Route echoed */
+	assert_non_null(strstr(S.last[0], "\r\nRecord-Route: <sip:p1.example.com;lr>\r\n"));
+	assert_int_equal(N[0].last_resp, 0); /* before any response */
 	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_ACTIVE);
 	assert_int_equal(sipd_dialogs_count(N[0].dialogs), 1);
 	struct sipd_dialog *d = sipd_subscription_dialog(sub);
@@ -426,11 +433,13 @@ static void rfc6665_4_1_2_4_notify_before_2xx_creates_dialog(void **state)
 	assert_int_equal(N[0].last_resp, 200);
 	assert_int_equal(sipd_dialogs_count(N[0].dialogs), 1);
 	assert_ptr_equal(sipd_subscription_dialog(sub), d);
-	/* a refresh within it: CSeq 2, to the NOTIFY's tag */
+	/* a refresh within it: CSeq 2, to the NOTIFY's tag, by its route set
+	 * (§4.4.1: the NOTIFY's, not the 2xx's) */
 	assert_int_equal(sipd_subscription_refresh(sub, S.now), 0);
 	sim_run(&S, S.now + 100);
 	assert_int_equal(N[1].cseq, 2);
 	assert_string_equal(N[1].tag, "n1");
+	assert_string_equal(N[1].route, "<sip:p1.example.com;lr>");
 	teardown();
 }
 
@@ -989,6 +998,24 @@ static void rfc5057_dialog_ended_by_another_usage(void **state)
 	assert_int_equal(sipd_refer(N[0].set, &o, S.now, &sub), 0);
 	sim_run(&S, S.now + 100);
 	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_ACTIVE);
+	/* RFC 3515 §2.4.6: a NOTIFY for the dialog's first REFER may omit the id */
+	struct sipd_dialog *d = sipd_subscription_dialog(sub);
+	struct sipd_str cid = sipd_dialog_call_id(d), lt = sipd_dialog_local_tag(d),
+			rt = sipd_dialog_remote_tag(d);
+	char msg[1024];
+	snprintf(msg, sizeof msg,
+	         "NOTIFY sip:alice@10.0.0.1 SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKnoid\r\n"
+	         "From: <sip:bob@10.0.0.2>;tag=%.*s\r\nTo: <sip:alice@10.0.0.1>;tag=%.*s\r\n"
+	         "Call-ID: %.*s\r\nCSeq: 50 NOTIFY\r\nMax-Forwards: 70\r\n"
+	         "Contact: <sip:bob@10.0.0.2>\r\nEvent: refer\r\nSubscription-State: active\r\n"
+	         "Content-Type: message/sipfrag\r\nContent-Length: 21\r\n\r\n"
+	         "SIP/2.0 180 Ringing\r\n",
+	         (int)rt.len, rt.p, (int)lt.len, lt.p, (int)cid.len, cid.p);
+	sim_inject(&S, 1, 0, SIPD_TP_UDP, msg);
+	assert_int_equal(strncmp(S.last[0], "SIP/2.0 200", 11), 0);
+	assert_int_equal(N[0].nnotify, 2);
+	assert_string_equal(N[0].body[1], "SIP/2.0 180 Ringing\r\n");
 	assert_int_equal(sipd_session_bye(N[0].session, NULL, S.now), 0);
 	sim_run(&S, S.now + 100);
 	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_TERMINATED);
