@@ -270,6 +270,10 @@ static void send_cancel(struct sipd_txn *tx, uint64_t now)
 	tx->cancel_pending = false;
 	if (n < 0)
 		return;
+	/* §9.1: a UAS that never answers the INVITE after our CANCEL does not
+	 * keep it alive: with no final response 64*T1 after the CANCEL, the
+	 * INVITE ends as timed out. */
+	sipd_txn_arm(tx, &tx->t_end, now + 64ull * tx->txl->t1);
 	/* The CANCEL is a non-INVITE transaction of its own with the INVITE's
 	 * branch (§9.1); its responses need no user. */
 	struct sipd_txl *l = tx->txl;

@@ -481,6 +481,52 @@ static void rfc3261_9_1_cancel_waits_for_provisional(void **state)
 	sim_free(&sim);
 }
 
+/* ---- §9.1: a UAS that takes the CANCEL but never answers the INVITE: the
+ * INVITE client transaction gives up 64*T1 after the CANCEL (408 to the TU). */
+static void ignore_cancel(struct sim *sim, int node, struct sipd_txn *inv, const struct sipd_msg *c)
+{
+	(void)sim;
+	(void)node;
+	(void)inv;
+	(void)c;
+	cancels_seen++;
+}
+
+static void rfc3261_9_1_no_final_after_cancel(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 19);
+	struct sim_app sapp = {.request = hold_invite, .cancel = ignore_cancel};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &sapp, NULL);
+	sim.links[0][1].delay_ms = 10;
+	sim.links[1][0].delay_ms = 10;
+	held = NULL;
+	cancels_seen = 0;
+	struct client_log c = {.sim = &sim};
+	struct sipd_txn *tx;
+	struct sipd_request r = make_req(&sim, 0, 1, "INVITE", SIPD_TP_UDP, NULL);
+	assert_int_equal(sipd_stack_request(sim.nodes[0].st, &r, client_cb, &c, sim.now, &tx), 0);
+	sim_run(&sim, sim.now + 1000); /* the 100 is in: Proceeding, no Timer B */
+	assert_int_equal(c.timeouts, 0);
+	uint64_t t_cancel = sim.now;
+	assert_int_equal(sipd_txn_cancel(tx, NULL, sim.now), 0);
+	sim_run(&sim, t_cancel + 64 * 500 - 1);
+	assert_int_equal(cancels_seen, 1);
+	assert_int_equal(c.timeouts, 0);
+	sim_run(&sim, t_cancel + 64 * 500);
+	assert_int_equal(c.timeouts, 1);
+	assert_int_equal(c.final_at - t_cancel, 64 * 500);
+	/* the held server transaction is ours to end: answer it now, late */
+	struct sipd_response late = {.size = sizeof late, .code = 487, .to_tag = {"tl", 2}};
+	assert_int_equal(sipd_txn_respond(held, &late, sim.now), 0);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(c.timeouts, 1);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
 /* ---- §18.1.1: a request larger than 1300 bytes (no known path MTU) goes over
  * TCP when the stack has a TCP address; its Via says so */
 static void rfc3261_18_1_1_large_request_over_tcp(void **state)
@@ -644,6 +690,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_17_reliable_no_retransmissions),
 		cmocka_unit_test(rfc3261_17_loss_duplication_reordering),
 		cmocka_unit_test(rfc3261_9_1_cancel_waits_for_provisional),
+		cmocka_unit_test(rfc3261_9_1_no_final_after_cancel),
 		cmocka_unit_test(rfc3261_18_1_1_large_request_over_tcp),
 		cmocka_unit_test(rfc3261_13_3_1_4_2xx_retransmitted_until_ack),
 		cmocka_unit_test(stack_timers_for_usages),
