@@ -254,7 +254,10 @@ unsigned sipd_sessions_replaces(const struct sipd_session_env *env, struct sipd_
  * is our early INVITE (RFC 3891 §3). The session ends REPLACED. */
 int sipd_session_replace(struct sipd_session *s, uint64_t now);
 
-/* Frees a terminated session (and its dialog). Sends nothing. */
+/* Frees a session and its dialog. Sends nothing and calls no callback: a
+ * session still in progress just stops (end it with BYE or CANCEL first and
+ * free it at its `terminated` state). Transactions still running finish on
+ * their own and the memory goes with the last of them. */
 void sipd_session_free(struct sipd_session *s);
 
 enum sipd_session_state sipd_session_state(const struct sipd_session *s);

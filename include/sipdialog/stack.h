@@ -145,7 +145,11 @@ struct sipd_stack_config {
  * random source) or when memory runs out. The caller frees it with
  * sipd_stack_destroy(). */
 struct sipd_stack *sipd_stack_create(const struct sipd_stack_config *cfg);
-/* Frees the stack and every transaction; sends nothing, calls no callback. */
+/* Frees the stack and every transaction. Each transaction ends first as it
+ * would in time: a client transaction's callback gets SIPD_TXN_TERMINATED and
+ * server_done is called for a server one (timeout false), so that their owners
+ * can let go of what hangs from them. In those callbacks nothing is sent and
+ * no request starts (SIPD_ESTATE). Stack timers are dropped without firing. */
 void sipd_stack_destroy(struct sipd_stack *st);
 
 /* A datagram, or one whole message from a stream (see sipd_stream). A request

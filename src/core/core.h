@@ -15,6 +15,7 @@ struct sipd_stack {
 	struct sipd_stack_stats stats;
 	uint64_t now; /* the time of the entry point being run (sipd_stack_now) */
 	uint32_t allow_mask; /* bit per enum sipd_method we handle */
+	bool closing;        /* in sipd_stack_destroy: nothing is sent or started */
 	char *strings;       /* copies of the configuration's strings and locals */
 	struct sipd_local *locals;
 };

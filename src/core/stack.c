@@ -8,6 +8,8 @@
 static int ops_send(void *ctx, struct sipd_flow *flow, const char *data, size_t len)
 {
 	struct sipd_stack *st = ctx;
+	if (st->closing)
+		return SIPD_ESTATE;
 	return st->cb.send(st->cfg.user, flow, data, len);
 }
 
@@ -144,6 +146,13 @@ void sipd_stack_destroy(struct sipd_stack *st)
 {
 	if (!st)
 		return;
+	/* Every transaction ends as if its time had come, so that what its owner
+	 * hangs from it (a session, an INVITE in progress) is released; the
+	 * callbacks run with sending and new requests refused. Bounded: each
+	 * pass ends one transaction and none can start. */
+	st->closing = true;
+	while (st->txl.all)
+		sipd_txn_terminate(st->txl.all);
 	sipd_txl_free(&st->txl);
 	free(st->locals);
 	free(st->strings);
@@ -277,12 +286,16 @@ int sipd_stack_request(struct sipd_stack *st, const struct sipd_request *req, si
                        void *arg, uint64_t now, struct sipd_txn **out)
 {
 	st->now = now;
+	if (st->closing)
+		return SIPD_ESTATE;
 	return sipd_txl_request(&st->txl, req, cb, arg, now, out);
 }
 
 int sipd_stack_send_ack(struct sipd_stack *st, const struct sipd_request *ack, uint64_t now)
 {
 	st->now = now;
+	if (st->closing)
+		return SIPD_ESTATE;
 	return sipd_txl_send_ack(&st->txl, ack);
 }
 

@@ -838,6 +838,7 @@ void sipd_session_free(struct sipd_session *s)
 {
 	if (!s)
 		return;
+	memset(&s->cb, 0, sizeof s->cb); /* no callback from here on */
 	sipd_stack_timer_cancel(s->env.stack, &s->glare);
 	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 	sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
