@@ -50,7 +50,9 @@ struct sipd_runtime_config {
 
 /* Creates the runtime, opens the listeners and creates the stack. Returns 0 and
  * *out, or a negative code with a message in errbuf (e.g. "udp:1.2.3.4:5060:
- * address not available"). */
+ * address not available"). SIGPIPE, when its disposition is the default, is
+ * set to ignored so that a peer closing a connection is an error to handle
+ * and not the end of the process. */
 int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runtime **out,
                         char *errbuf, size_t errlen);
 /* Closes every socket and frees everything. Sends nothing. */

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 /* The libuv runtime: listeners, connections, the clock and the stack's timer.
  * This is the only place of the library that does I/O. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -657,6 +658,13 @@ int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runti
 	*out = NULL;
 	if (!cfg || cfg->size < sizeof *cfg || !cfg->nlisten || cfg->nlisten > MAX_LISTEN)
 		return fail(errbuf, errlen, "runtime", "between 1 and 16 listeners needed", SIPD_EINVAL);
+	/* A peer that closes its TCP or TLS connection must not kill the process
+	 * on our next write (libuv leaves SIGPIPE as it finds it): the write fails
+	 * with EPIPE instead. Only a default disposition is changed; a program
+	 * that handles SIGPIPE itself keeps its handler. */
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
 	struct sipd_runtime *rt = calloc(1, sizeof *rt);
 	if (!rt)
 		return SIPD_ENOMEM;
