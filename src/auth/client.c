@@ -142,7 +142,7 @@ int sipd_auth_client_challenge(struct sipd_auth_client *c, const struct sipd_msg
 {
 	if (!c || !resp || resp->is_request || (resp->status != 401 && resp->status != 407))
 		return SIPD_EINVAL;
-	struct sipd_auth_challenge best;
+	struct sipd_auth_challenge best = {0};
 	bool found = false, best_proxy = false;
 	/* Header order across both kinds, so that "first of equals" is the
 	 * order of the message. */
