@@ -14,6 +14,7 @@
 #include <sipdialog/session.h>
 
 #include "commands.h"
+#include "util.h"
 
 #define MAX_LISTEN 16
 
@@ -61,36 +62,6 @@ static void call_free(struct call *c)
 	free(c);
 }
 
-/* Our Contact and the SDP answer use the address of the listener the
- * request came in on. */
-static int local_uri(struct uas *u, const struct sipd_flow *f, char *out, size_t cap)
-{
-	const struct sipd_local *l = sipd_runtime_local(u->rt, f->local);
-	char ip[64];
-	int n = sipd_addr_format(&l->addr, ip, sizeof ip);
-	if (n < 0)
-		return n;
-	const char *tp = l->transport == SIPD_TP_TCP ? ";transport=tcp" : "";
-	bool v6 = l->addr.family == 6;
-	if (l->transport == SIPD_TP_TLS)
-		return snprintf(out, cap, "sips:uas@%s%.*s%s:%u", v6 ? "[" : "", n, ip, v6 ? "]" : "",
-		                l->addr.port);
-	return snprintf(out, cap, "sip:uas@%s%.*s%s:%u%s", v6 ? "[" : "", n, ip, v6 ? "]" : "",
-	                l->addr.port, tp);
-}
-
-static int sdp_answer(struct uas *u, const struct sipd_flow *f, char *out, size_t cap)
-{
-	const struct sipd_local *l = sipd_runtime_local(u->rt, f->local);
-	char ip[64];
-	int n = sipd_addr_format(&l->addr, ip, sizeof ip);
-	const char *fam = l->addr.family == 6 ? "IP6" : "IP4";
-	return snprintf(out, cap,
-	                "v=0\r\no=sipdialog 1 1 IN %s %.*s\r\ns=-\r\nc=IN %s %.*s\r\nt=0 0\r\n"
-	                "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
-	                fam, n, ip, fam, n, ip);
-}
-
 static void on_session_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
                              enum sipd_session_end why, const struct sipd_msg *msg)
 {
@@ -135,9 +106,12 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
 		return 0;
 	}
+	/* our Contact and the SDP answer use the listener the INVITE came in on */
 	char contact[128], sdp[512];
-	local_uri(u, from, contact, sizeof contact);
-	int n = sdp_answer(u, from, sdp, sizeof sdp);
+	tools_local_uri(u->rt, "uas", from->local, contact, sizeof contact);
+	int n = tools_sdp(u->rt, from->local, "sipdialog", 1, 40000, NULL, sdp, sizeof sdp);
+	if (n < 0)
+		return -1;
 	struct call *c = calloc(1, sizeof *c);
 	if (!c)
 		return -1;
@@ -242,14 +216,6 @@ static void on_signal(uv_signal_t *s, int sig)
 	sipd_runtime_stop(u->rt);
 }
 
-static void table_random(void *user, void *buf, size_t len)
-{
-	struct uas *u = user;
-	char *p = buf;
-	/* the stack's strong source, as tokens: fine for a hash key */
-	sipd_stack_random_token(sipd_runtime_stack(u->rt), p, len);
-}
-
 int cmd_uas(int argc, char **argv)
 {
 	const char *listen[MAX_LISTEN];
@@ -317,8 +283,8 @@ int cmd_uas(int argc, char **argv)
 		return 1;
 	}
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
-	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = &u,
-	                                 .random = table_random};
+	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
+	                                 .random = tools_table_random};
 	u.dialogs = sipd_dialogs_create(&dc);
 	u.env = (struct sipd_session_env){.size = sizeof u.env,
 	                                  .stack = sipd_runtime_stack(u.rt),
@@ -328,15 +294,7 @@ int cmd_uas(int argc, char **argv)
 		sipd_runtime_destroy(u.rt);
 		return 1;
 	}
-	for (size_t i = 0; i < nlisten; i++) {
-		const struct sipd_local *l = sipd_runtime_local(u.rt, i);
-		char ip[64];
-		int n = sipd_addr_format(&l->addr, ip, sizeof ip);
-		static const char *const tpn[] = {"", "udp", "tcp", "tls"};
-		fprintf(stderr, "listening on %s:%s%.*s%s:%u\n", tpn[l->transport],
-		        l->addr.family == 6 ? "[" : "", n, ip, l->addr.family == 6 ? "]" : "",
-		        l->addr.port);
-	}
+	tools_print_listeners(u.rt, nlisten);
 	uv_signal_t sigint, sigterm;
 	uv_signal_init(sipd_runtime_loop(u.rt), &sigint);
 	uv_signal_init(sipd_runtime_loop(u.rt), &sigterm);

@@ -10,7 +10,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  parse [--json] [FILE|-]   parse one SIP message and print its structure\n"
-	      "  uas --listen SPEC ...     answer requests (udp:/tcp: listeners)\n"
+	      "  uas --listen SPEC ...     take calls (udp:, tcp:, tls: listeners)\n"
+	      "  uac --listen SPEC --to URI ...  place calls and check them\n"
 	      "\n"
 	      "Run 'sipdialog <command> --help' for a command's options.\n",
 	      f);
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 		return cmd_parse(argc - 1, argv + 1);
 	if (!strcmp(cmd, "uas"))
 		return cmd_uas(argc - 1, argv + 1);
+	if (!strcmp(cmd, "uac"))
+		return cmd_uac(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

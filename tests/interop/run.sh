@@ -1,10 +1,12 @@
 #!/bin/sh
-# Interop: SIPp scenarios against `sipdialog uas` on 127.0.0.1, over UDP and
-# TCP. Usage: tests/interop/run.sh PATH/TO/sipdialog
+# Interop on 127.0.0.1, over UDP and TCP: SIPp scenarios against
+# `sipdialog uas`; `sipdialog uac` against SIPp as the callee (its built-in
+# UAS and scenarios of ours) and against `sipdialog uas`.
+# Usage: tests/interop/run.sh PATH/TO/sipdialog
 # Starts two uas (one rejecting INVITE with 486, one taking calls), runs each
 # scenario once per transport, and stops the uas it started (by their PIDs),
 # which must exit 0 (under the sanitizers: no leak, no error). Bounded: every
-# sipp run has a timeout.
+# sipp and uac run has a timeout.
 set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +19,7 @@ pids=
 cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null; done
   for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
@@ -69,6 +71,61 @@ for tp in u1 t1; do
   run "prack-$tp" "$calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
   # SIPp's own UAC: INVITE, 100/180/200, ACK, BYE, 200
   run "sipp_uac-$tp" "$calls_port" -sn uac -t "$tp" -d 200
+done
+
+# uac_sipp NAME TP MIN_MS SIPP-ARGS... -- UAC-ARGS...: SIPp as the callee on
+# a port of its own, `sipdialog uac` calling it; both must succeed, and the
+# uac run must last at least MIN_MS (a back-off that has to happen).
+uac_sipp() {
+  name=$1; tp=$2; min_ms=$3; shift 3
+  sargs=
+  while [ "$1" != "--" ]; do sargs="$sargs $1"; shift; done
+  shift
+  p=$(( 20000 + ($$ * 13 + ${#name} * 1931 + $(date +%N | cut -c1-4)) % 30000 ))
+  transport=udp; [ "$tp" = t1 ] && transport=tcp
+  # shellcheck disable=SC2086
+  timeout 40 sipp $sargs -i 127.0.0.1 -p "$p" -t "$tp" -m 1 -nostdin \
+    -trace_err -error_file "$work/$name.err" >"$work/$name.sipp" 2>&1 &
+  spid=$!
+  sleep 0.5
+  t0=$(date +%s%N)
+  timeout 40 "$bin" uac --listen "$transport:127.0.0.1:0" \
+    --to "sip:sipp@127.0.0.1:$p;transport=$transport" --answer-timeout 10 "$@" \
+    >"$work/$name.uac" 2>&1
+  ust=$?
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  wait "$spid"
+  sst=$?
+  if [ "$ust" = 0 ] && [ "$sst" = 0 ] && [ "$ms" -ge "$min_ms" ]; then
+    echo "ok   $name (${ms} ms)"
+  else
+    echo "FAIL $name: uac $ust, sipp $sst, ${ms} ms (at least $min_ms)"
+    tail -20 "$work/$name.uac"; tail -20 "$work/$name.err" 2>/dev/null
+    fail=1
+  fi
+}
+
+for tp in u1 t1; do
+  if [ "$tp" = u1 ]; then
+    uac_sipp "uac_sipp_uas-$tp" "$tp" 0 -sn uas -- --calls 1
+  else
+    uac_sipp "uac_basic-$tp" "$tp" 0 -sf "$here/scenarios/uas_basic.xml" -- --calls 1
+  fi
+  uac_sipp "uac_prack-$tp" "$tp" 0 -sf "$here/scenarios/uas_prack.xml" -- --calls 1
+  # RFC 3261 §14.1: we own the Call-ID, so the retry waits 2.1 to 4 s
+  uac_sipp "uac_glare-$tp" "$tp" 2100 -sf "$here/scenarios/uas_glare.xml" -- --reinvite
+done
+
+# sipdialog against itself: every in-call request the uac knows, 20 calls
+for transport in udp tcp; do
+  name="uac_uas-$transport"
+  if timeout 60 "$bin" uac --listen "$transport:127.0.0.1:0" \
+       --to "sip:uas@127.0.0.1:$calls_port;transport=$transport" --calls 20 --rate 100 \
+       --reinvite --update --info --hold --answer-timeout 10 >"$work/$name.uac" 2>&1; then
+    echo "ok   $name"
+  else
+    echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
+  fi
 done
 
 # Stop the uas the way a user would (SIGTERM): each must exit 0, which under

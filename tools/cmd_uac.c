@@ -1,0 +1,515 @@
+/* sipdialog uac: places calls to a target and checks that each went as asked:
+ * INVITE with an SDP offer, then in the call the requests asked for
+ * (re-INVITE, UPDATE, INFO), a pause, and BYE. Exits 0 only when every call
+ * did so; prints a summary. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include <sipdialog/runtime.h>
+#include <sipdialog/session.h>
+
+#include "commands.h"
+#include "util.h"
+
+#define MAX_LISTEN 16
+
+enum step { STEP_REINVITE, STEP_UPDATE, STEP_INFO, STEP_HOLD, STEP__COUNT };
+
+struct uac {
+	struct sipd_runtime *rt;
+	struct sipd_dialogs *dialogs;
+	struct sipd_session_env env;
+	const char *to, *from;
+	struct sipd_uri to_uri;
+	struct sipd_target target;
+	bool resolved;
+	unsigned calls, concurrency, rate;
+	uint32_t duration, session_expires, answer_timeout;
+	bool steps[STEP__COUNT];
+	bool trace;
+	/* progress */
+	unsigned started, active, answered, succeeded, failed, unanswered;
+	unsigned by_status[700];
+	uv_timer_t pacer;
+	bool stopping;
+	struct call *open;
+	int exit;
+};
+
+struct call {
+	struct call *prev, *next;
+	struct uac *u;
+	struct sipd_session *s;
+	unsigned id;
+	int step;        /* the in-call step under way, or -1 before the first */
+	bool failed;
+	bool done;       /* terminated and counted */
+	uv_timer_t hold; /* the wait for an answer, then the pause before BYE */
+};
+
+static void uac_usage(FILE *f)
+{
+	fputs("usage: sipdialog uac --listen SPEC --to URI [--from URI] [--calls N] [--rate R]\n"
+	      "                     [--concurrency C] [--duration MS] [--answer-timeout S]\n"
+	      "                     [--reinvite] [--update] [--info] [--hold]\n"
+	      "                     [--session-expires S] [--trace]\n"
+	      "\n"
+	      "  --listen SPEC        udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT\n"
+	      "  --to URI             whom to call (resolved as RFC 3263 says)\n"
+	      "  --from URI           who calls (default sip:uac@<listener>)\n"
+	      "  --calls N            calls to place (default 1)\n"
+	      "  --rate R             new calls per second (default 10)\n"
+	      "  --concurrency C      calls at once at most (default 10)\n"
+	      "  --duration MS        how long each call stays up before BYE (default 0)\n"
+	      "  --answer-timeout S   CANCEL a call not answered in S seconds (default 32)\n"
+	      "  --reinvite           a re-INVITE with a new offer in each call\n"
+	      "  --update             an UPDATE with a new offer in each call\n"
+	      "  --info               an INFO in each call\n"
+	      "  --hold               a re-INVITE putting the call on hold (sendonly)\n"
+	      "  --session-expires S  ask for session timers (RFC 4028)\n"
+	      "  --trace              print what each call does\n",
+	      f);
+}
+
+static void call_free(struct call *c);
+static void next_step(struct call *c);
+
+static void call_closed(uv_handle_t *h)
+{
+	struct call *c = h->data;
+	if (c->s)
+		sipd_session_free(c->s);
+	free(c);
+}
+
+static void call_free(struct call *c)
+{
+	struct uac *u = c->u;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		u->open = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	uv_close((uv_handle_t *)&c->hold, call_closed);
+}
+
+static void maybe_finish(struct uac *u)
+{
+	if (u->active == 0 && (u->started == u->calls || u->stopping))
+		sipd_runtime_stop(u->rt);
+}
+
+static void count_end(struct call *c, bool ok)
+{
+	struct uac *u = c->u;
+	if (c->done)
+		return;
+	c->done = true;
+	u->active--;
+	if (ok && !c->failed)
+		u->succeeded++;
+	else
+		u->failed++;
+}
+
+static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
+                     enum sipd_session_end why, const struct sipd_msg *msg)
+{
+	(void)s;
+	struct call *c = arg;
+	struct uac *u = c->u;
+	if (st == SIPD_SESSION_CONFIRMED && c->step < 0) {
+		uv_timer_stop(&c->hold);
+		u->answered++;
+		if (msg)
+			u->by_status[msg->status < 700 ? msg->status : 0]++;
+		else
+			u->by_status[200]++;
+		if (u->trace)
+			fprintf(stderr, "call %u: answered\n", c->id);
+		next_step(c);
+		return;
+	}
+	if (st != SIPD_SESSION_TERMINATED)
+		return;
+	if (why == SIPD_SESSION_END_REJECTED && msg)
+		u->by_status[msg->status < 700 ? msg->status : 0]++;
+	else if (c->step < 0)
+		u->unanswered++; /* no final response, a transport error, or our CANCEL */
+	if (u->trace)
+		fprintf(stderr, "call %u: ended (%d)\n", c->id, (int)why);
+	count_end(c, why == SIPD_SESSION_END_BYE_LOCAL);
+	call_free(c);
+	maybe_finish(u);
+}
+
+static void end_call(struct call *c)
+{
+	if (sipd_session_bye(c->s, NULL, sipd_runtime_now(c->u->rt)))
+		c->failed = true;
+}
+
+static void hold_fired(uv_timer_t *t)
+{
+	end_call(t->data);
+}
+
+static void answer_timeout(uv_timer_t *t)
+{
+	struct call *c = t->data;
+	if (c->u->trace)
+		fprintf(stderr, "call %u: no answer, CANCEL\n", c->id);
+	c->failed = true;
+	sipd_session_cancel(c->s, NULL, sipd_runtime_now(c->u->rt));
+}
+
+/* The next in-call step, or the pause then BYE. */
+static void next_step(struct call *c)
+{
+	struct uac *u = c->u;
+	uint64_t now = sipd_runtime_now(u->rt);
+	for (c->step++; c->step < STEP__COUNT; c->step++) {
+		if (!u->steps[c->step])
+			continue;
+		const struct sipd_dialog *d = sipd_session_dialog(c->s);
+		(void)d;
+		char sdp[512];
+		int n = 0;
+		int rc;
+		switch (c->step) {
+		case STEP_REINVITE:
+		case STEP_UPDATE:
+		case STEP_HOLD:
+			n = tools_sdp(u->rt, 0, "uac", 2 + (unsigned)c->step, 50000,
+			              c->step == STEP_HOLD ? "sendonly" : NULL, sdp, sizeof sdp);
+			rc = n < 0 ? n
+			           : sipd_session_modify(c->s, (struct sipd_str){sdp, (size_t)n},
+			                                 c->step == STEP_UPDATE, now);
+			break;
+		case STEP_INFO: {
+			static const char body[] = "Signal=5\r\nDuration=160\r\n";
+			rc = sipd_session_request(c->s, "INFO", SIPD_STR_NULL, "application/dtmf-relay",
+			                          (struct sipd_str){body, sizeof body - 1}, now);
+			break;
+		}
+		default:
+			rc = SIPD_EINVAL;
+		}
+		if (u->trace)
+			fprintf(stderr, "call %u: step %d sent (%d)\n", c->id, c->step, rc);
+		if (rc) {
+			c->failed = true;
+			end_call(c);
+		}
+		return; /* its answer comes to modified/response */
+	}
+	uv_timer_start(&c->hold, hold_fired, u->duration, 0);
+}
+
+static void step_answered(struct call *c, const struct sipd_msg *resp)
+{
+	unsigned code = resp ? resp->status : 408;
+	if (c->u->trace)
+		fprintf(stderr, "call %u: step %d got %u\n", c->id, c->step, code);
+	if (code < 200 || code >= 300) {
+		c->failed = true;
+		end_call(c);
+		return;
+	}
+	next_step(c);
+}
+
+static void on_modified(void *arg, struct sipd_session *s, const struct sipd_msg *resp)
+{
+	(void)s;
+	step_answered(arg, resp);
+}
+
+static void on_response(void *arg, struct sipd_session *s, const struct sipd_msg *resp)
+{
+	(void)s;
+	step_answered(arg, resp);
+}
+
+static const struct sipd_session_callbacks call_cb = {.size = sizeof call_cb,
+                                                      .state = on_state,
+                                                      .modified = on_modified,
+                                                      .response = on_response};
+
+static int start_call(struct uac *u)
+{
+	struct call *c = calloc(1, sizeof *c);
+	if (!c)
+		return SIPD_ENOMEM;
+	c->u = u;
+	c->id = ++u->started;
+	c->step = -1;
+	uv_timer_init(sipd_runtime_loop(u->rt), &c->hold);
+	c->hold.data = c;
+	/* where to: the target resolved once, from the first listener of its
+	 * transport and family */
+	struct sipd_flow flow = {.transport = u->target.transport, .remote = u->target.addr};
+	for (size_t i = 0;; i++) {
+		const struct sipd_local *l = sipd_runtime_local(u->rt, i);
+		if (!l) {
+			free(c);
+			fprintf(stderr, "sipdialog uac: no listener for the target's transport\n");
+			return SIPD_ENOTFOUND;
+		}
+		if (l->transport == flow.transport && l->addr.family == flow.remote.family) {
+			flow.local = (uint16_t)i;
+			break;
+		}
+	}
+	char contact[160], from[256], tag[12], callid[24], sdp[512], hdrs[1536];
+	tools_local_uri(u->rt, "uac", flow.local, contact, sizeof contact);
+	if (u->from)
+		snprintf(from, sizeof from, "%s", u->from);
+	else
+		tools_local_uri(u->rt, "uac", flow.local, from, sizeof from);
+	sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
+	sipd_stack_random_token(sipd_runtime_stack(u->rt), callid, sizeof callid);
+	int n = tools_sdp(u->rt, flow.local, "uac", 1, 50000, NULL, sdp, sizeof sdp);
+	snprintf(hdrs, sizeof hdrs,
+	         "From: <%s>;tag=%.*s\r\nTo: <%s>\r\nCall-ID: %.*s\r\nCSeq: 1 INVITE\r\n"
+	         "Max-Forwards: 70\r\nContact: <%s>\r\n"
+	         "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK\r\n"
+	         "Supported: 100rel\r\nUser-Agent: sipdialog\r\n",
+	         from, (int)sizeof tag, tag, u->to, (int)sizeof callid, callid, contact);
+	struct sipd_request req = {.size = sizeof req,
+	                           .method = {"INVITE", 6},
+	                           .uri = {u->to, strlen(u->to)},
+	                           .headers = {hdrs, strlen(hdrs)},
+	                           .content_type = "application/sdp",
+	                           .body = {sdp, n > 0 ? (size_t)n : 0},
+	                           .flow = flow};
+	struct sipd_st_config st = {.size = sizeof st, .session_expires = u->session_expires};
+	struct sipd_session_opts o = {.size = sizeof o,
+	                              .dialog = {.size = sizeof o.dialog,
+	                                         .local_contact = {contact, strlen(contact)},
+	                                         .tls = flow.transport == SIPD_TP_TLS},
+	                              .cb = &call_cb,
+	                              .arg = c,
+	                              .timer = u->session_expires ? &st : NULL};
+	int rc = sipd_session_uac(&u->env, &req, &o, sipd_runtime_now(u->rt), &c->s);
+	if (rc) {
+		uv_close((uv_handle_t *)&c->hold, (uv_close_cb)free);
+		u->failed++;
+		return rc;
+	}
+	c->next = u->open;
+	if (u->open)
+		u->open->prev = c;
+	u->open = c;
+	u->active++;
+	uv_timer_start(&c->hold, answer_timeout, (uint64_t)u->answer_timeout * 1000, 0);
+	sipd_runtime_kick(u->rt);
+	if (u->trace)
+		fprintf(stderr, "call %u: INVITE sent\n", c->id);
+	return 0;
+}
+
+static void pace(uv_timer_t *t)
+{
+	struct uac *u = t->data;
+	if (u->stopping || u->started >= u->calls) {
+		uv_timer_stop(t);
+		maybe_finish(u);
+		return;
+	}
+	if (u->active < u->concurrency)
+		start_call(u);
+}
+
+static void resolved(void *arg, int status, const struct sipd_target *t, size_t n)
+{
+	struct uac *u = arg;
+	if (status || !n) {
+		fprintf(stderr, "sipdialog uac: cannot resolve %s\n", u->to);
+		u->exit = 1;
+		sipd_runtime_stop(u->rt);
+		return;
+	}
+	u->target = t[0];
+	u->resolved = true;
+	uv_timer_start(&u->pacer, pace, 0, u->rate ? 1000 / u->rate : 1);
+}
+
+static void on_signal(uv_signal_t *s, int sig)
+{
+	(void)sig;
+	struct uac *u = s->data;
+	if (u->stopping) { /* asked twice: stop now, without more signalling */
+		sipd_runtime_stop(u->rt);
+		return;
+	}
+	u->stopping = true;
+	/* end every call properly: BYE when answered, else CANCEL (which ends
+	 * within 64*T1 even when the callee never answers, RFC 3261 §9.1) */
+	uint64_t now = sipd_runtime_now(u->rt);
+	for (struct call *c = u->open; c; c = c->next) {
+		if (c->done)
+			continue;
+		if (c->step < 0)
+			sipd_session_cancel(c->s, NULL, now);
+		else
+			sipd_session_bye(c->s, NULL, now);
+	}
+	maybe_finish(u);
+}
+
+static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
+                      const struct sipd_flow *from)
+{
+	struct uac *u = user;
+	return sipd_sessions_request(&u->env, tx, req, from);
+}
+
+static void on_server_done(void *user, struct sipd_txn *tx, bool timeout)
+{
+	struct uac *u = user;
+	sipd_sessions_server_done(&u->env, tx, timeout);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_uac(int argc, char **argv)
+{
+	const char *listen[MAX_LISTEN];
+	size_t nlisten = 0;
+	struct uac u = {.calls = 1, .rate = 10, .concurrency = 10, .answer_timeout = 32};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		unsigned long v;
+		bool has = i + 1 < argc;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			uac_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--listen") && has && nlisten < MAX_LISTEN) {
+			listen[nlisten++] = argv[++i];
+		} else if (!strcmp(a, "--to") && has) {
+			u.to = argv[++i];
+		} else if (!strcmp(a, "--from") && has) {
+			u.from = argv[++i];
+		} else if (!strcmp(a, "--calls") && has && parse_uint(argv[i + 1], 10000000, &v) && v) {
+			u.calls = (unsigned)v;
+			i++;
+		} else if (!strcmp(a, "--rate") && has && parse_uint(argv[i + 1], 1000, &v) && v) {
+			u.rate = (unsigned)v;
+			i++;
+		} else if (!strcmp(a, "--concurrency") && has && parse_uint(argv[i + 1], 100000, &v) &&
+		           v) {
+			u.concurrency = (unsigned)v;
+			i++;
+		} else if (!strcmp(a, "--duration") && has && parse_uint(argv[i + 1], 86400000, &v)) {
+			u.duration = (uint32_t)v;
+			i++;
+		} else if (!strcmp(a, "--answer-timeout") && has &&
+		           parse_uint(argv[i + 1], 86400, &v) && v) {
+			u.answer_timeout = (uint32_t)v;
+			i++;
+		} else if (!strcmp(a, "--session-expires") && has &&
+		           parse_uint(argv[i + 1], 86400, &v) && v >= 90) {
+			u.session_expires = (uint32_t)v;
+			i++;
+		} else if (!strcmp(a, "--reinvite")) {
+			u.steps[STEP_REINVITE] = true;
+		} else if (!strcmp(a, "--update")) {
+			u.steps[STEP_UPDATE] = true;
+		} else if (!strcmp(a, "--info")) {
+			u.steps[STEP_INFO] = true;
+		} else if (!strcmp(a, "--hold")) {
+			u.steps[STEP_HOLD] = true;
+		} else if (!strcmp(a, "--trace")) {
+			u.trace = true;
+		} else {
+			fprintf(stderr, "sipdialog uac: unknown, incomplete or bad option '%s'\n", a);
+			uac_usage(stderr);
+			return 2;
+		}
+	}
+	if (!nlisten || !u.to) {
+		fprintf(stderr, "sipdialog uac: --listen and --to are needed\n");
+		uac_usage(stderr);
+		return 2;
+	}
+	if (sipd_uri_parse(&u.to_uri, u.to, strlen(u.to), NULL) ||
+	    (u.to_uri.kind != SIPD_URI_SIP && u.to_uri.kind != SIPD_URI_SIPS)) {
+		fprintf(stderr, "sipdialog uac: --to wants a sip: or sips: URI, not '%s'\n", u.to);
+		return 2;
+	}
+	static const struct sipd_stack_callbacks cb = {
+		.size = sizeof cb, .request = on_request, .server_done = on_server_done};
+	struct sipd_runtime_config rc = {
+		.size = sizeof rc,
+		.listen = listen,
+		.nlisten = nlisten,
+		.stack = {.size = sizeof rc.stack,
+		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK",
+		          .supported = "100rel, timer",
+		          .user_agent = "sipdialog",
+		          .cb = &cb,
+		          .user = &u},
+	};
+	char err[256];
+	if (sipd_runtime_create(&rc, &u.rt, err, sizeof err)) {
+		fprintf(stderr, "sipdialog uac: %s\n", err);
+		return 1;
+	}
+	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
+	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
+	                                 .random = tools_table_random};
+	u.dialogs = sipd_dialogs_create(&dc);
+	if (!u.dialogs) {
+		sipd_runtime_destroy(u.rt);
+		return 1;
+	}
+	u.env = (struct sipd_session_env){.size = sizeof u.env, .stack = sipd_runtime_stack(u.rt),
+	                                  .dialogs = u.dialogs};
+	uv_timer_init(sipd_runtime_loop(u.rt), &u.pacer);
+	u.pacer.data = &u;
+	uv_signal_t sigint, sigterm;
+	uv_signal_init(sipd_runtime_loop(u.rt), &sigint);
+	uv_signal_init(sipd_runtime_loop(u.rt), &sigterm);
+	sigint.data = sigterm.data = &u;
+	uv_signal_start(&sigint, on_signal, SIGINT);
+	uv_signal_start(&sigterm, on_signal, SIGTERM);
+	if (sipd_runtime_resolve(u.rt, &u.to_uri, resolved, &u)) {
+		fprintf(stderr, "sipdialog uac: cannot resolve %s\n", u.to);
+		u.exit = 1;
+	} else {
+		sipd_runtime_run(u.rt);
+	}
+	uv_close((uv_handle_t *)&u.pacer, NULL);
+	uv_close((uv_handle_t *)&sigint, NULL);
+	uv_close((uv_handle_t *)&sigterm, NULL);
+	/* calls still open when stopped early: freed without more signalling */
+	while (u.open)
+		call_free(u.open);
+	uv_run(sipd_runtime_loop(u.rt), UV_RUN_NOWAIT);
+	fprintf(stderr, "calls: attempted %u, answered %u, succeeded %u, failed %u\n", u.started,
+	        u.answered, u.succeeded, u.failed);
+	if (u.unanswered)
+		fprintf(stderr, "  no final response: %u\n", u.unanswered);
+	for (unsigned code = 100; code < 700; code++)
+		if (u.by_status[code] && code != 200)
+			fprintf(stderr, "  final %u: %u\n", code, u.by_status[code]);
+	sipd_runtime_destroy(u.rt);
+	sipd_dialogs_destroy(u.dialogs);
+	if (u.exit)
+		return u.exit;
+	return u.succeeded == u.calls ? 0 : 1;
+}
