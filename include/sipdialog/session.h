@@ -148,6 +148,11 @@ struct sipd_session_callbacks {
 	struct sipd_str (*answer)(void *arg, struct sipd_session *s, struct sipd_str offer);
 	/* The final response to a request of sipd_session_request(). */
 	void (*response)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);
+	/* UAC: a provisional response (101-199) to our INVITE, from any fork,
+	 * with or without To tag; a reliable one's retransmissions and those out
+	 * of order are not reported (RFC 3262 §4). Called before `state` says
+	 * EARLY. A B2BUA relays these. */
+	void (*provisional)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);
 };
 
 struct sipd_session_opts {

@@ -933,6 +933,8 @@ static void uac_provisional(void *arg, struct sipd_invite *inv, struct sipd_dial
 		s->d = d; /* the first early dialog; a 2xx may pick another fork */
 		sipd_dialog_set_user(d, s);
 	}
+	if (resp->status > 100 && s->cb.provisional)
+		s->cb.provisional(s->arg, s, resp);
 	if (d)
 		set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
 }
