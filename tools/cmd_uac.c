@@ -254,18 +254,15 @@ static int start_call(struct uac *u)
 	/* where to: the target resolved once, from the first listener of its
 	 * transport and family */
 	struct sipd_flow flow = {.transport = u->target.transport, .remote = u->target.addr};
-	for (size_t i = 0;; i++) {
-		const struct sipd_local *l = sipd_runtime_local(u->rt, i);
-		if (!l) {
-			free(c);
-			fprintf(stderr, "sipdialog uac: no listener for the target's transport\n");
-			return SIPD_ENOTFOUND;
-		}
-		if (l->transport == flow.transport && l->addr.family == flow.remote.family) {
-			flow.local = (uint16_t)i;
-			break;
-		}
+	int local = tools_pick_local(u->rt, flow.transport, flow.remote.family);
+	if (local < 0) {
+		uv_close((uv_handle_t *)&c->hold, (uv_close_cb)free);
+		fprintf(stderr, "sipdialog uac: no listener for the target's transport\n");
+		u->exit = 1;
+		u->stopping = true;
+		return SIPD_ENOTFOUND;
 	}
+	flow.local = (uint16_t)local;
 	char contact[160], from[256], tag[12], callid[24], sdp[512], hdrs[1536];
 	tools_local_uri(u->rt, "uac", flow.local, contact, sizeof contact);
 	if (u->from)

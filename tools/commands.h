@@ -5,5 +5,6 @@
 int cmd_parse(int argc, char **argv);
 int cmd_uas(int argc, char **argv);
 int cmd_uac(int argc, char **argv);
+int cmd_b2bua(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static void usage(FILE *f)
 	      "  parse [--json] [FILE|-]   parse one SIP message and print its structure\n"
 	      "  uas --listen SPEC ...     take calls (udp:, tcp:, tls: listeners)\n"
 	      "  uac --listen SPEC --to URI ...  place calls and check them\n"
+	      "  b2bua --listen SPEC --to URI ... bridge each call to a target\n"
 	      "\n"
 	      "Run 'sipdialog <command> --help' for a command's options.\n",
 	      f);
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 		return cmd_uas(argc - 1, argv + 1);
 	if (!strcmp(cmd, "uac"))
 		return cmd_uac(argc - 1, argv + 1);
+	if (!strcmp(cmd, "b2bua"))
+		return cmd_b2bua(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

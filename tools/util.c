@@ -52,6 +52,15 @@ void tools_print_listeners(struct sipd_runtime *rt, size_t count)
 	}
 }
 
+int tools_pick_local(struct sipd_runtime *rt, enum sipd_transport tp, int family)
+{
+	const struct sipd_local *l;
+	for (size_t i = 0; (l = sipd_runtime_local(rt, i)); i++)
+		if (l->transport == tp && l->addr.family == family)
+			return (int)i;
+	return -1;
+}
+
 void tools_table_random(void *runtime, void *buf, size_t len)
 {
 	/* the stack's strong source, as tokens: fine for a hash key */

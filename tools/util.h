@@ -18,6 +18,8 @@ int tools_sdp(struct sipd_runtime *rt, uint16_t local, const char *user, unsigne
               uint16_t port, const char *dir, char *out, size_t cap);
 /* Prints "listening on udp:1.2.3.4:5060" for each listener to stderr. */
 void tools_print_listeners(struct sipd_runtime *rt, size_t n);
+/* The first listener with this transport and address family, or -1. */
+int tools_pick_local(struct sipd_runtime *rt, enum sipd_transport tp, int family);
 /* A hash key for a dialog table from the stack's strong random source. */
 void tools_table_random(void *runtime, void *buf, size_t len);
 
