@@ -42,6 +42,12 @@ struct sipd_runtime_config {
 	/* DNS servers for RFC 3263 resolution, "IP:PORT,IP:PORT"; NULL: the
 	 * system's (resolv.conf). */
 	const char *dns_servers;
+	/* Called with every SIP message sent (`sent`) or received, whole and as
+	 * it is on the wire (one datagram, or one message framed from a stream),
+	 * before it is parsed; NULL: none. For tracing and ladder diagrams. */
+	void (*trace)(void *user, bool sent, const struct sipd_flow *flow, const char *data,
+	              size_t len);
+	void *trace_user;
 	/* The stack's configuration: everything but locals, nlocals, random and
 	 * the send callback, which the runtime provides. The callbacks struct is
 	 * the application's (its send member is ignored). */

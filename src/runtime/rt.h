@@ -68,6 +68,9 @@ struct sipd_runtime {
 	struct sipd_stack_callbacks app_cb; /* the application's, minus send */
 	struct sipd_stack_callbacks cb;     /* what the stack calls */
 	void *app_user;
+	void (*trace)(void *user, bool sent, const struct sipd_flow *flow, const char *data,
+	              size_t len);
+	void *trace_user;
 	struct rt_listener listeners[MAX_LISTEN];
 	struct sipd_local locals[MAX_LISTEN];
 	size_t nlisten;

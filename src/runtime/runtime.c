@@ -215,6 +215,8 @@ static void conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			conn_close(c, true);
 			return;
 		}
+		if (rt->trace)
+			rt->trace(rt->trace_user, false, &flow, m, len);
 		sipd_stack_recv(rt->stack, &flow, m, len, now);
 		if (c->closing)
 			return;
@@ -458,6 +460,8 @@ static void udp_read(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct s
 		return;
 	struct sipd_flow flow = {.transport = SIPD_TP_UDP, .local = l->index};
 	from_sockaddr(from, &flow.remote);
+	if (rt->trace)
+		rt->trace(rt->trace_user, false, &flow, rt->rbuf, (size_t)n);
 	sipd_stack_recv(rt->stack, &flow, rt->rbuf, (size_t)n, sipd_runtime_now(rt));
 	rearm(rt);
 }
@@ -481,11 +485,14 @@ static int send_udp(struct sipd_runtime *rt, const struct sipd_flow *flow, const
 static int rt_send(void *user, struct sipd_flow *flow, const char *data, size_t len)
 {
 	struct sipd_runtime *rt = user;
+	int rc = SIPD_EINVAL;
 	if (flow->transport == SIPD_TP_UDP)
-		return send_udp(rt, flow, data, len);
-	if (flow->transport == SIPD_TP_TCP || flow->transport == SIPD_TP_TLS)
-		return send_stream(rt, flow, data, len);
-	return SIPD_EINVAL;
+		rc = send_udp(rt, flow, data, len);
+	else if (flow->transport == SIPD_TP_TCP || flow->transport == SIPD_TP_TLS)
+		rc = send_stream(rt, flow, data, len);
+	if (rt->trace && rc == 0)
+		rt->trace(rt->trace_user, true, flow, data, len);
+	return rc;
 }
 
 static void rt_random(void *user, void *buf, size_t len)
@@ -692,6 +699,8 @@ int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runti
 		memcpy(&rt->app_cb, cfg->stack.cb,
 		       cfg->stack.cb->size < sizeof rt->app_cb ? cfg->stack.cb->size : sizeof rt->app_cb);
 	rt->app_user = cfg->stack.user;
+	rt->trace = cfg->trace;
+	rt->trace_user = cfg->trace_user;
 	rt->cb = (struct sipd_stack_callbacks){
 		.size = sizeof rt->cb,
 		.send = rt_send,
