@@ -13,6 +13,7 @@
 #include <sipdialog/runtime.h>
 
 #include "commands.h"
+#include "trace.h"
 #include "util.h"
 
 #define MAX_LISTEN 16
@@ -26,7 +27,8 @@ struct b2b {
 	const char *to;
 	struct sipd_uri to_uri;
 	struct sipd_target target;
-	bool resolved, trace, stopping;
+	bool resolved, verbose, stopping;
+	struct tool_trace tr;
 	uint64_t calls, answered, ended, refused;
 	struct bridge *open;
 };
@@ -42,11 +44,13 @@ struct bridge {
 static void b2bua_usage(FILE *f)
 {
 	fputs("usage: sipdialog b2bua --listen SPEC [--listen SPEC]... --to URI [--trace]\n"
-	      "                       [--tls-cert FILE --tls-key FILE]\n"
+	      "                       [--ladder] [--verbose] [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
 	      "  --to URI        where every call goes (resolved once, as RFC 3263 says)\n"
-	      "  --trace         print each call's legs as they change\n",
+	      "  --trace         print every SIP message sent and received\n"
+	      "  --ladder        draw the first call (both legs) as a ladder diagram at exit\n"
+	      "  --verbose       print each call's legs as they change\n",
 	      f);
 }
 
@@ -84,7 +88,7 @@ static void on_leg_state(void *arg, struct sipd_b2bua *b, enum sipd_b2bua_leg le
 		br->answered = true;
 		br->g->answered++;
 	}
-	if (br->g->trace)
+	if (br->g->verbose)
 		fprintf(stderr, "call %p: leg %c %s (%d)\n", (void *)br, leg == SIPD_B2BUA_A ? 'A' : 'B',
 		        names[st], (int)why);
 }
@@ -216,7 +220,11 @@ int cmd_b2bua(int argc, char **argv)
 		} else if (!strcmp(a, "--tls-key") && has) {
 			key = argv[++i];
 		} else if (!strcmp(a, "--trace")) {
-			g.trace = true;
+			g.tr.print = true;
+		} else if (!strcmp(a, "--ladder")) {
+			g.tr.ladder = true;
+		} else if (!strcmp(a, "--verbose")) {
+			g.verbose = true;
 		} else {
 			fprintf(stderr, "sipdialog b2bua: unknown or incomplete option '%s'\n", a);
 			b2bua_usage(stderr);
@@ -241,6 +249,8 @@ int cmd_b2bua(int argc, char **argv)
 		.size = sizeof rc,
 		.listen = listen,
 		.nlisten = nlisten,
+		.trace = tool_trace_hook,
+		.trace_user = &g.tr,
 		.tls_cert = cert,
 		.tls_key = key,
 		.stack = {.size = sizeof rc.stack,
@@ -255,10 +265,12 @@ int cmd_b2bua(int argc, char **argv)
 		          .user = &g},
 	};
 	char err[256];
+	g.tr.self = "b2bua";
 	if (sipd_runtime_create(&rc, &g.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog b2bua: %s\n", err);
 		return 1;
 	}
+	g.tr.rt = g.rt;
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = g.rt,
 	                                 .random = tools_table_random};
@@ -301,6 +313,7 @@ int cmd_b2bua(int argc, char **argv)
 		sipd_b2bua_free(br->b);
 		free(br);
 	}
+	tool_ladder_print(&g.tr, stdout);
 	sipd_runtime_destroy(g.rt);
 	sipd_dialogs_destroy(g.dialogs);
 	return status;

@@ -13,6 +13,7 @@
 #include <sipdialog/session.h>
 
 #include "commands.h"
+#include "trace.h"
 #include "util.h"
 
 #define MAX_LISTEN 16
@@ -30,7 +31,8 @@ struct uac {
 	unsigned calls, concurrency, rate;
 	uint32_t duration, session_expires, answer_timeout;
 	bool steps[STEP__COUNT];
-	bool trace;
+	bool verbose;
+	struct tool_trace tr;
 	/* progress */
 	unsigned started, active, answered, succeeded, failed, unanswered;
 	unsigned by_status[700];
@@ -56,7 +58,7 @@ static void uac_usage(FILE *f)
 	fputs("usage: sipdialog uac --listen SPEC --to URI [--from URI] [--calls N] [--rate R]\n"
 	      "                     [--concurrency C] [--duration MS] [--answer-timeout S]\n"
 	      "                     [--reinvite] [--update] [--info] [--hold]\n"
-	      "                     [--session-expires S] [--trace]\n"
+	      "                     [--session-expires S] [--trace] [--ladder] [--verbose]\n"
 	      "\n"
 	      "  --listen SPEC        udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT\n"
 	      "  --to URI             whom to call (resolved as RFC 3263 says)\n"
@@ -71,7 +73,9 @@ static void uac_usage(FILE *f)
 	      "  --info               an INFO in each call\n"
 	      "  --hold               a re-INVITE putting the call on hold (sendonly)\n"
 	      "  --session-expires S  ask for session timers (RFC 4028)\n"
-	      "  --trace              print what each call does\n",
+	      "  --trace              print every SIP message sent and received\n"
+	      "  --ladder             draw the first call as a ladder diagram at the end\n"
+	      "  --verbose            print what each call does\n",
 	      f);
 }
 
@@ -130,7 +134,7 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 			u->by_status[msg->status < 700 ? msg->status : 0]++;
 		else
 			u->by_status[200]++;
-		if (u->trace)
+		if (u->verbose)
 			fprintf(stderr, "call %u: answered\n", c->id);
 		next_step(c);
 		return;
@@ -141,7 +145,7 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 		u->by_status[msg->status < 700 ? msg->status : 0]++;
 	else if (c->step < 0)
 		u->unanswered++; /* no final response, a transport error, or our CANCEL */
-	if (u->trace)
+	if (u->verbose)
 		fprintf(stderr, "call %u: ended (%d)\n", c->id, (int)why);
 	count_end(c, why == SIPD_SESSION_END_BYE_LOCAL);
 	call_free(c);
@@ -162,7 +166,7 @@ static void hold_fired(uv_timer_t *t)
 static void answer_timeout(uv_timer_t *t)
 {
 	struct call *c = t->data;
-	if (c->u->trace)
+	if (c->u->verbose)
 		fprintf(stderr, "call %u: no answer, CANCEL\n", c->id);
 	c->failed = true;
 	sipd_session_cancel(c->s, NULL, sipd_runtime_now(c->u->rt));
@@ -200,7 +204,7 @@ static void next_step(struct call *c)
 		default:
 			rc = SIPD_EINVAL;
 		}
-		if (u->trace)
+		if (u->verbose)
 			fprintf(stderr, "call %u: step %d sent (%d)\n", c->id, c->step, rc);
 		if (rc) {
 			c->failed = true;
@@ -214,7 +218,7 @@ static void next_step(struct call *c)
 static void step_answered(struct call *c, const struct sipd_msg *resp)
 {
 	unsigned code = resp ? resp->status : 408;
-	if (c->u->trace)
+	if (c->u->verbose)
 		fprintf(stderr, "call %u: step %d got %u\n", c->id, c->step, code);
 	if (code < 200 || code >= 300) {
 		c->failed = true;
@@ -306,7 +310,7 @@ static int start_call(struct uac *u)
 	u->active++;
 	uv_timer_start(&c->hold, answer_timeout, (uint64_t)u->answer_timeout * 1000, 0);
 	sipd_runtime_kick(u->rt);
-	if (u->trace)
+	if (u->verbose)
 		fprintf(stderr, "call %u: INVITE sent\n", c->id);
 	return 0;
 }
@@ -431,7 +435,11 @@ int cmd_uac(int argc, char **argv)
 		} else if (!strcmp(a, "--hold")) {
 			u.steps[STEP_HOLD] = true;
 		} else if (!strcmp(a, "--trace")) {
-			u.trace = true;
+			u.tr.print = true;
+		} else if (!strcmp(a, "--ladder")) {
+			u.tr.ladder = true;
+		} else if (!strcmp(a, "--verbose")) {
+			u.verbose = true;
 		} else {
 			fprintf(stderr, "sipdialog uac: unknown, incomplete or bad option '%s'\n", a);
 			uac_usage(stderr);
@@ -454,6 +462,8 @@ int cmd_uac(int argc, char **argv)
 		.size = sizeof rc,
 		.listen = listen,
 		.nlisten = nlisten,
+		.trace = tool_trace_hook,
+		.trace_user = &u.tr,
 		.stack = {.size = sizeof rc.stack,
 		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK",
 		          .supported = "100rel, timer",
@@ -462,10 +472,12 @@ int cmd_uac(int argc, char **argv)
 		          .user = &u},
 	};
 	char err[256];
+	u.tr.self = "uac";
 	if (sipd_runtime_create(&rc, &u.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog uac: %s\n", err);
 		return 1;
 	}
+	u.tr.rt = u.rt;
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
 	                                 .random = tools_table_random};
@@ -504,6 +516,7 @@ int cmd_uac(int argc, char **argv)
 	for (unsigned code = 100; code < 700; code++)
 		if (u.by_status[code] && code != 200)
 			fprintf(stderr, "  final %u: %u\n", code, u.by_status[code]);
+	tool_ladder_print(&u.tr, stdout);
 	sipd_runtime_destroy(u.rt);
 	sipd_dialogs_destroy(u.dialogs);
 	if (u.exit)

@@ -14,6 +14,7 @@
 #include <sipdialog/session.h>
 
 #include "commands.h"
+#include "trace.h"
 #include "util.h"
 
 #define MAX_LISTEN 16
@@ -25,8 +26,10 @@ struct uas {
 	struct sipd_dialogs *dialogs;
 	struct sipd_session_env env;
 	unsigned reject;
-	bool trace;
+	struct tool_trace tr;
 	bool ended_calls; /* a session ended: reap() frees it */
+	bool stopping;    /* a signal came: every call ends with BYE */
+	size_t live;      /* sessions not yet terminated */
 	uint64_t requests, calls, answered, ended, ack_timeouts;
 	struct call *open;
 };
@@ -41,12 +44,13 @@ struct call {
 static void uas_usage(FILE *f)
 {
 	fputs("usage: sipdialog uas --listen SPEC [--listen SPEC]... [--reject CODE] [--trace]\n"
-	      "                     [--tls-cert FILE --tls-key FILE]\n"
+	      "                     [--ladder] [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
 	      "  --reject CODE   answer INVITE with this final response, 300-699, instead of\n"
 	      "                  180 then 200\n"
-	      "  --trace         print every request received\n",
+	      "  --trace         print every SIP message sent and received\n"
+	      "  --ladder        draw the first call as a ladder diagram at exit\n",
 	      f);
 }
 
@@ -72,6 +76,9 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
 		c->u->answered++;
 	if (st == SIPD_SESSION_TERMINATED) {
 		c->u->ended++;
+		c->u->live--;
+		if (c->u->stopping && !c->u->live)
+			sipd_runtime_stop(c->u->rt);
 		if (why == SIPD_SESSION_END_NO_ACK)
 			c->u->ack_timeouts++;
 		/* freed later, from the loop: not under the session's own call */
@@ -132,6 +139,7 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	if (u->open)
 		u->open->prev = c;
 	u->open = c;
+	u->live++;
 	/* an INVITE that requires 100rel gets a reliable 183 with the answer
 	 * (RFC 3262), the 2xx after its PRACK; others 180, then 200 */
 	bool rel = false;
@@ -168,9 +176,6 @@ static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
 {
 	struct uas *u = user;
 	u->requests++;
-	if (u->trace)
-		fprintf(stderr, "<- %.*s %.*s\n", (int)req->method_name.len, req->method_name.p,
-		        (int)req->ruri.raw.len, req->ruri.raw.p);
 	int rc;
 	if (req->to.tag.len || req->method == SIPD_METHOD_ACK) {
 		/* within a session, or the core's 481 (and a dropped ACK) */
@@ -213,7 +218,18 @@ static void on_signal(uv_signal_t *s, int sig)
 {
 	(void)sig;
 	struct uas *u = s->data;
-	sipd_runtime_stop(u->rt);
+	if (u->stopping || !u->live) { /* asked twice, or no call up */
+		sipd_runtime_stop(u->rt);
+		return;
+	}
+	/* every call ends properly: BYE (after the ACK, if ours is awaited) */
+	u->stopping = true;
+	uint64_t now = sipd_runtime_now(u->rt);
+	for (struct call *c = u->open; c; c = c->next)
+		if (sipd_session_state(c->s) != SIPD_SESSION_TERMINATED &&
+		    sipd_session_bye(c->s, "SIP;cause=200;text=\"Shutting down\"", now))
+			sipd_session_reject(c->s, 480, NULL, now);
+	sipd_runtime_kick(u->rt);
 }
 
 int cmd_uas(int argc, char **argv)
@@ -247,7 +263,9 @@ int cmd_uas(int argc, char **argv)
 		} else if (!strcmp(a, "--tls-key") && i + 1 < argc) {
 			key = argv[++i];
 		} else if (!strcmp(a, "--trace")) {
-			u.trace = true;
+			u.tr.print = true;
+		} else if (!strcmp(a, "--ladder")) {
+			u.tr.ladder = true;
 		} else {
 			fprintf(stderr, "sipdialog uas: unknown or incomplete option '%s'\n", a);
 			uas_usage(stderr);
@@ -267,6 +285,8 @@ int cmd_uas(int argc, char **argv)
 		.size = sizeof rc,
 		.listen = listen,
 		.nlisten = nlisten,
+		.trace = tool_trace_hook,
+		.trace_user = &u.tr,
 		.tls_cert = cert,
 		.tls_key = key,
 		.stack = {.size = sizeof rc.stack,
@@ -278,10 +298,12 @@ int cmd_uas(int argc, char **argv)
 		          .user = &u},
 	};
 	char err[256];
+	u.tr.self = "uas";
 	if (sipd_runtime_create(&rc, &u.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog uas: %s\n", err);
 		return 1;
 	}
+	u.tr.rt = u.rt;
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
 	                                 .random = tools_table_random};
@@ -308,9 +330,10 @@ int cmd_uas(int argc, char **argv)
 	        (unsigned long long)u.requests, (unsigned long long)u.calls,
 	        (unsigned long long)u.answered, (unsigned long long)u.ended,
 	        sipd_dialogs_count(u.dialogs));
-	/* Dialogs still open at exit are freed without a BYE: the stop is local
-	 * (the application issue adds BYE on SIGINT/SIGTERM). */
-	sipd_runtime_destroy(u.rt); /* no callbacks: the calls' transactions go too */
+	tool_ladder_print(&u.tr, stdout);
+	/* calls still open (stopped twice) are freed without more signalling;
+	 * their transactions end with the runtime */
+	sipd_runtime_destroy(u.rt);
 	while (u.open)
 		call_free(u.open);
 	sipd_dialogs_destroy(u.dialogs);

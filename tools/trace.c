@@ -1,0 +1,160 @@
+#include "trace.h"
+
+#include <string.h>
+
+static const char *const tp_names[] = {"", "udp", "tcp", "tls"};
+
+static void print_message(const struct tool_trace *t, bool sent, const struct sipd_flow *flow,
+                          const char *data, size_t len)
+{
+	char ip[64];
+	int n = sipd_addr_format(&flow->remote, ip, sizeof ip);
+	bool v6 = flow->remote.family == 6;
+	fprintf(stderr, "%s %s %s:%s%.*s%s:%u (%zu bytes) at %.3f s\n", sent ? "==>" : "<==",
+	        sent ? "to" : "from", tp_names[flow->transport % 4], v6 ? "[" : "", n < 0 ? 0 : n,
+	        ip, v6 ? "]" : "", flow->remote.port, len,
+	        (double)sipd_runtime_now(t->rt) / 1000.0);
+	fwrite(data, 1, len, stderr);
+	if (!len || data[len - 1] != '\n')
+		fputc('\n', stderr);
+	fputc('\n', stderr);
+}
+
+static bool same(struct sipd_str s, const char *c)
+{
+	return c[0] && strlen(c) == s.len && !memcmp(c, s.p, s.len);
+}
+
+/* The column of a remote endpoint, added when new; -1 when there is no room. */
+static int column(struct tool_trace *t, const struct sipd_addr *a)
+{
+	for (size_t i = 0; i < t->ncol; i++)
+		if (sipd_addr_equal(&t->col[i], a) && t->col[i].port == a->port)
+			return (int)i;
+	if (t->ncol == LADDER_MAX_COLS - 1)
+		return -1;
+	t->col[t->ncol] = *a;
+	return (int)t->ncol++;
+}
+
+static void note(struct tool_trace *t, bool sent, const struct sipd_flow *flow, const char *data,
+                 size_t len)
+{
+	struct sipd_msg m;
+	struct sipd_hdr hdrs[64];
+	if (sipd_msg_parse(&m, hdrs, 64, data, len,
+	                   flow->transport == SIPD_TP_UDP ? SIPD_FRAME_DATAGRAM : SIPD_FRAME_STREAM,
+	                   NULL, NULL) <= 0 ||
+	    !m.call_id.len || m.call_id.len >= sizeof t->callid[0])
+		return;
+	/* the first call: the first initial INVITE each way */
+	if (m.is_request && m.method == SIPD_METHOD_INVITE && !m.to.tag.len &&
+	    !t->callid[sent][0] && !same(m.call_id, t->callid[!sent])) {
+		memcpy(t->callid[sent], m.call_id.p, m.call_id.len);
+		t->callid[sent][m.call_id.len] = 0;
+	}
+	if (!same(m.call_id, t->callid[0]) && !same(m.call_id, t->callid[1]))
+		return;
+	if (t->nrows == LADDER_MAX_ROWS) {
+		t->truncated = true;
+		return;
+	}
+	int c = column(t, &flow->remote);
+	if (c < 0)
+		return;
+	uint64_t now = sipd_runtime_now(t->rt);
+	if (!t->nrows)
+		t->t0 = now;
+	struct ladder_row *r = &t->rows[t->nrows++];
+	r->at = now - t->t0;
+	/* columns are placed when printing: remote ones are 1.. here, ours 0 */
+	r->from = sent ? 0 : (uint8_t)(c + 1);
+	r->to = sent ? (uint8_t)(c + 1) : 0;
+	bool sdp = m.body.len && sipd_msg_has_session_body(&m);
+	if (m.is_request)
+		snprintf(r->label, sizeof r->label, "%.*s%s", (int)m.method_name.len, m.method_name.p,
+		         sdp ? " (SDP)" : "");
+	else if (m.cseq.method == SIPD_METHOD_INVITE)
+		snprintf(r->label, sizeof r->label, "%u %.*s%s", m.status, (int)m.reason.len,
+		         m.reason.p, sdp ? " (SDP)" : "");
+	else /* which request it answers */
+		snprintf(r->label, sizeof r->label, "%u %.*s [%.*s]", m.status, (int)m.reason.len,
+		         m.reason.p, (int)m.cseq.method_name.len, m.cseq.method_name.p);
+}
+
+void tool_trace_hook(void *user, bool sent, const struct sipd_flow *flow, const char *data,
+                     size_t len)
+{
+	struct tool_trace *t = user;
+	if (t->print)
+		print_message(t, sent, flow, data, len);
+	if (t->ladder)
+		note(t, sent, flow, data, len);
+}
+
+enum { GAP = 26, MARGIN = 10 };
+
+void tool_ladder_print(const struct tool_trace *t, FILE *f)
+{
+	if (!t->ladder)
+		return;
+	if (!t->nrows) {
+		fprintf(f, "(no call to draw)\n");
+		return;
+	}
+	/* the order of the columns: with two peers or more (a b2bua), ours goes
+	 * second, between the caller's and the callee's */
+	size_t ncols = t->ncol + 1;
+	size_t pos[LADDER_MAX_COLS + 1]; /* ladder column of each: 0 ours, 1.. peers */
+	pos[0] = t->ncol >= 2 ? 1 : 0;
+	for (size_t i = 0; i < t->ncol; i++)
+		pos[i + 1] = t->ncol >= 2 ? (i == 0 ? 0 : i + 1) : i + 1;
+	/* heading: names centred on their lines */
+	char line[MARGIN + GAP * (LADDER_MAX_COLS + 1) + 2];
+	size_t width = MARGIN + GAP * (ncols - 1) + 1;
+	memset(line, ' ', width);
+	line[width] = 0;
+	for (size_t i = 0; i < ncols; i++) {
+		char name[48];
+		if (i == 0) {
+			snprintf(name, sizeof name, "%s", t->self);
+		} else {
+			char ip[48];
+			int n = sipd_addr_format(&t->col[i - 1], ip, sizeof ip);
+			snprintf(name, sizeof name, "%.*s:%u", n < 0 ? 0 : n, ip, t->col[i - 1].port);
+		}
+		size_t len = strlen(name), x = MARGIN + GAP * pos[i];
+		size_t start = x >= len / 2 ? x - len / 2 : 0;
+		if (start + len > width)
+			start = width > len ? width - len : 0;
+		memcpy(line + start, name, len < width - start ? len : width - start);
+	}
+	fprintf(f, "%s\n", line);
+	for (size_t k = 0; k < t->nrows; k++) {
+		const struct ladder_row *r = &t->rows[k];
+		memset(line, ' ', width);
+		for (size_t i = 0; i < ncols; i++)
+			line[MARGIN + GAP * i] = '|';
+		size_t a = MARGIN + GAP * pos[r->from], b = MARGIN + GAP * pos[r->to];
+		size_t lo = a < b ? a : b, hi = a < b ? b : a;
+		for (size_t x = lo + 1; x < hi; x++)
+			line[x] = '-';
+		if (a < b)
+			line[hi - 1] = '>';
+		else
+			line[lo + 1] = '<';
+		size_t len = strlen(r->label);
+		if (len > hi - lo - 5)
+			len = hi - lo - 5;
+		size_t start = lo + (hi - lo - len) / 2;
+		line[start - 1] = ' ';
+		memcpy(line + start, r->label, len);
+		line[start + len] = ' ';
+		char stamp[16];
+		int n = snprintf(stamp, sizeof stamp, "%7.3f", (double)r->at / 1000.0);
+		memcpy(line, stamp, (size_t)n < MARGIN - 2 ? (size_t)n : MARGIN - 2);
+		fprintf(f, "%s\n", line);
+	}
+	if (t->truncated)
+		fprintf(f, "(more messages of this call not drawn)\n");
+}
