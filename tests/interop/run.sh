@@ -116,6 +116,44 @@ for tp in u1 t1; do
   uac_sipp "uac_glare-$tp" "$tp" 2100 -sf "$here/scenarios/uas_glare.xml" -- --reinvite
 done
 
+# b2bua ROLE TARGET_PORT: a b2bua on a port of its own, bridging to a uas
+start_b2bua() {
+  name=$1; tport=$2
+  port=
+  for try in 1 2 3 4 5 6 7 8; do
+    p=$(( 20000 + ($$ * 11 + try * 173 + ${#name} * 1613) % 30000 ))
+    "$bin" b2bua --listen "udp:127.0.0.1:$p" --listen "tcp:127.0.0.1:$p" \
+      --to "sip:uas@127.0.0.1:$tport" 2>"$work/$name.log" &
+    pid=$!
+    sleep 0.3
+    if kill -0 "$pid" 2>/dev/null; then port=$p; pids="$pids $pid"; return 0; fi
+    wait "$pid" 2>/dev/null
+  done
+  echo "interop: could not start the $name b2bua"; cat "$work/$name.log"
+  exit 1
+}
+start_b2bua b2b_calls "$calls_port"
+b2b_calls_port=$port; b2b_calls_pid=$pid
+start_b2bua b2b_reject "$reject_port"
+b2b_reject_port=$port; b2b_reject_pid=$pid
+
+# SIPp calling through the b2bua (the uas behind it): a failure relayed, a
+# call with re-INVITE and UPDATE relayed both ways, SIPp's own UAC
+for tp in u1 t1; do
+  run "b2bua_invite486-$tp" "$b2b_reject_port" -sf "$here/scenarios/invite486.xml" -t "$tp"
+  run "b2bua_reinvite_update-$tp" "$b2b_calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
+  run "b2bua_sipp_uac-$tp" "$b2b_calls_port" -sn uac -t "$tp" -d 200
+done
+# the uac through the b2bua, every in-call request it knows
+name=uac_b2bua_uas
+if timeout 60 "$bin" uac --listen udp:127.0.0.1:0 --to "sip:uas@127.0.0.1:$b2b_calls_port" \
+     --calls 20 --rate 100 --reinvite --update --info --hold --answer-timeout 10 \
+     >"$work/$name.uac" 2>&1; then
+  echo "ok   $name"
+else
+  echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
+fi
+
 # sipdialog against itself: every in-call request the uac knows, 20 calls
 for transport in udp tcp; do
   name="uac_uas-$transport"
@@ -130,17 +168,18 @@ done
 
 # Stop the uas the way a user would (SIGTERM): each must exit 0, which under
 # the sanitizers also means no leak and no error.
-for pair in "reject:$reject_pid" "calls:$calls_pid"; do
+for pair in "b2b_calls:$b2b_calls_pid" "b2b_reject:$b2b_reject_pid" "reject:$reject_pid" \
+            "calls:$calls_pid"; do
   name=${pair%%:*}; p=${pair#*:}
   kill -TERM "$p"
   wait "$p"
   st=$?
   pids=$(echo "$pids" | sed "s/ $p\b//")
   if [ "$st" != 0 ]; then
-    echo "FAIL $name uas exited with status $st"
+    echo "FAIL $name exited with status $st"
     tail -40 "$work/$name.log"
     fail=1
   fi
 done
-grep -h "requests:" "$work/reject.log" "$work/calls.log"
+grep -h "requests:\|calls:" "$work/reject.log" "$work/calls.log" "$work/b2b_calls.log"
 exit $fail
