@@ -9,6 +9,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include <sipdialog/auth.h>
 #include <sipdialog/runtime.h>
 #include <sipdialog/session.h>
 
@@ -28,6 +29,8 @@ struct uac {
 	struct sipd_uri to_uri;
 	struct sipd_target target;
 	bool resolved;
+	const char *credentials; /* USER:PASS */
+	struct sipd_auth_client *auth;
 	unsigned calls, concurrency, rate;
 	uint32_t duration, session_expires, answer_timeout;
 	bool steps[STEP__COUNT];
@@ -51,6 +54,13 @@ struct call {
 	bool failed;
 	bool done;       /* terminated and counted */
 	uv_timer_t hold; /* the wait for an answer, then the pause before BYE */
+	struct sipd_flow flow;
+	char tag[12], callid[24];
+	uint32_t cseq;
+	/* sessions of INVITEs that were challenged (RFC 3261 §22.2): freed with
+	 * the call, not under their own callbacks */
+	struct sipd_session *challenged[2];
+	unsigned tries;
 };
 
 static void uac_usage(FILE *f)
@@ -58,7 +68,8 @@ static void uac_usage(FILE *f)
 	fputs("usage: sipdialog uac --listen SPEC --to URI [--from URI] [--calls N] [--rate R]\n"
 	      "                     [--concurrency C] [--duration MS] [--answer-timeout S]\n"
 	      "                     [--reinvite] [--update] [--info] [--hold]\n"
-	      "                     [--session-expires S] [--trace] [--ladder] [--verbose]\n"
+	      "                     [--session-expires S] [--auth USER:PASS] [--trace]\n"
+	      "                     [--ladder] [--verbose]\n"
 	      "\n"
 	      "  --listen SPEC        udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT\n"
 	      "  --to URI             whom to call (resolved as RFC 3263 says)\n"
@@ -73,6 +84,7 @@ static void uac_usage(FILE *f)
 	      "  --info               an INFO in each call\n"
 	      "  --hold               a re-INVITE putting the call on hold (sendonly)\n"
 	      "  --session-expires S  ask for session timers (RFC 4028)\n"
+	      "  --auth USER:PASS     answer 401/407 challenges with digest credentials\n"
 	      "  --trace              print every SIP message sent and received\n"
 	      "  --ladder             draw the first call as a ladder diagram at the end\n"
 	      "  --verbose            print what each call does\n",
@@ -81,12 +93,15 @@ static void uac_usage(FILE *f)
 
 static void call_free(struct call *c);
 static void next_step(struct call *c);
+static int send_invite(struct call *c, const struct sipd_msg *challenge);
 
 static void call_closed(uv_handle_t *h)
 {
 	struct call *c = h->data;
 	if (c->s)
 		sipd_session_free(c->s);
+	for (unsigned i = 0; i < c->tries; i++)
+		sipd_session_free(c->challenged[i]);
 	free(c);
 }
 
@@ -141,6 +156,20 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 	}
 	if (st != SIPD_SESSION_TERMINATED)
 		return;
+	/* a challenge: the INVITE again with credentials, as often as the
+	 * digest rules allow (RFC 3261 §22.1, §22.2) */
+	if (why == SIPD_SESSION_END_REJECTED && msg && (msg->status == 401 || msg->status == 407) &&
+	    u->auth && c->tries < 2 && !u->stopping &&
+	    sipd_auth_client_challenge(u->auth, msg) == 0 &&
+	    !sipd_auth_client_give_up(u->auth, c->tries)) {
+		c->challenged[c->tries++] = c->s;
+		c->s = NULL;
+		if (u->verbose)
+			fprintf(stderr, "call %u: %u, INVITE again with credentials\n", c->id,
+			        msg->status);
+		if (send_invite(c, msg) == 0)
+			return;
+	}
 	if (why == SIPD_SESSION_END_REJECTED && msg)
 		u->by_status[msg->status < 700 ? msg->status : 0]++;
 	else if (c->step < 0)
@@ -245,59 +274,80 @@ static const struct sipd_session_callbacks call_cb = {.size = sizeof call_cb,
                                                       .modified = on_modified,
                                                       .response = on_response};
 
+/* Sends the call's INVITE: the first, or again with credentials after a
+ * 401/407 (same Call-ID and From tag, CSeq one more, RFC 3261 §22.2). */
+static int send_invite(struct call *c, const struct sipd_msg *challenge)
+{
+	struct uac *u = c->u;
+	char contact[160], from[256], sdp[512], hdrs[4096];
+	tools_local_uri(u->rt, "uac", c->flow.local, contact, sizeof contact);
+	if (u->from)
+		snprintf(from, sizeof from, "%s", u->from);
+	else
+		tools_local_uri(u->rt, "uac", c->flow.local, from, sizeof from);
+	int n = tools_sdp(u->rt, c->flow.local, "uac", 1, 50000, NULL, sdp, sizeof sdp);
+	int h = snprintf(hdrs, sizeof hdrs,
+	                 "From: <%s>;tag=%.*s\r\nTo: <%s>\r\nCall-ID: %.*s\r\nCSeq: %u INVITE\r\n"
+	                 "Max-Forwards: 70\r\nContact: <%s>\r\n"
+	                 "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK\r\n"
+	                 "Supported: 100rel\r\nUser-Agent: sipdialog\r\n",
+	                 from, (int)sizeof c->tag, c->tag, u->to, (int)sizeof c->callid, c->callid,
+	                 ++c->cseq, contact);
+	if (h < 0 || (size_t)h >= sizeof hdrs)
+		return SIPD_ENOSPC;
+	struct sipd_str body = {sdp, n > 0 ? (size_t)n : 0};
+	if (challenge) {
+		struct sipd_buf b;
+		sipd_buf_init(&b, hdrs + h, sizeof hdrs - (size_t)h);
+		int rc = sipd_auth_client_authorize(u->auth, &b, (struct sipd_str){"INVITE", 6},
+		                                    (struct sipd_str){u->to, strlen(u->to)}, body);
+		if (rc || b.overflow)
+			return rc ? rc : SIPD_ENOSPC;
+		h += (int)b.len;
+	}
+	struct sipd_request req = {.size = sizeof req,
+	                           .method = {"INVITE", 6},
+	                           .uri = {u->to, strlen(u->to)},
+	                           .headers = {hdrs, (size_t)h},
+	                           .content_type = "application/sdp",
+	                           .body = body,
+	                           .flow = c->flow};
+	struct sipd_st_config st = {.size = sizeof st, .session_expires = u->session_expires};
+	struct sipd_session_opts o = {.size = sizeof o,
+	                              .dialog = {.size = sizeof o.dialog,
+	                                         .local_contact = {contact, strlen(contact)},
+	                                         .tls = c->flow.transport == SIPD_TP_TLS},
+	                              .cb = &call_cb,
+	                              .arg = c,
+	                              .timer = u->session_expires ? &st : NULL};
+	return sipd_session_uac(&u->env, &req, &o, sipd_runtime_now(u->rt), &c->s);
+}
+
 static int start_call(struct uac *u)
 {
-	struct call *c = calloc(1, sizeof *c);
-	if (!c)
-		return SIPD_ENOMEM;
-	c->u = u;
-	c->id = ++u->started;
-	c->step = -1;
-	uv_timer_init(sipd_runtime_loop(u->rt), &c->hold);
-	c->hold.data = c;
 	/* where to: the target resolved once, from the first listener of its
 	 * transport and family */
 	struct sipd_flow flow = {.transport = u->target.transport, .remote = u->target.addr};
 	int local = tools_pick_local(u->rt, flow.transport, flow.remote.family);
 	if (local < 0) {
-		uv_close((uv_handle_t *)&c->hold, (uv_close_cb)free);
 		fprintf(stderr, "sipdialog uac: no listener for the target's transport\n");
 		u->exit = 1;
 		u->stopping = true;
 		return SIPD_ENOTFOUND;
 	}
 	flow.local = (uint16_t)local;
-	char contact[160], from[256], tag[12], callid[24], sdp[512], hdrs[1536];
-	tools_local_uri(u->rt, "uac", flow.local, contact, sizeof contact);
-	if (u->from)
-		snprintf(from, sizeof from, "%s", u->from);
-	else
-		tools_local_uri(u->rt, "uac", flow.local, from, sizeof from);
-	sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
-	sipd_stack_random_token(sipd_runtime_stack(u->rt), callid, sizeof callid);
-	int n = tools_sdp(u->rt, flow.local, "uac", 1, 50000, NULL, sdp, sizeof sdp);
-	snprintf(hdrs, sizeof hdrs,
-	         "From: <%s>;tag=%.*s\r\nTo: <%s>\r\nCall-ID: %.*s\r\nCSeq: 1 INVITE\r\n"
-	         "Max-Forwards: 70\r\nContact: <%s>\r\n"
-	         "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK\r\n"
-	         "Supported: 100rel\r\nUser-Agent: sipdialog\r\n",
-	         from, (int)sizeof tag, tag, u->to, (int)sizeof callid, callid, contact);
-	struct sipd_request req = {.size = sizeof req,
-	                           .method = {"INVITE", 6},
-	                           .uri = {u->to, strlen(u->to)},
-	                           .headers = {hdrs, strlen(hdrs)},
-	                           .content_type = "application/sdp",
-	                           .body = {sdp, n > 0 ? (size_t)n : 0},
-	                           .flow = flow};
-	struct sipd_st_config st = {.size = sizeof st, .session_expires = u->session_expires};
-	struct sipd_session_opts o = {.size = sizeof o,
-	                              .dialog = {.size = sizeof o.dialog,
-	                                         .local_contact = {contact, strlen(contact)},
-	                                         .tls = flow.transport == SIPD_TP_TLS},
-	                              .cb = &call_cb,
-	                              .arg = c,
-	                              .timer = u->session_expires ? &st : NULL};
-	int rc = sipd_session_uac(&u->env, &req, &o, sipd_runtime_now(u->rt), &c->s);
+	struct call *c = calloc(1, sizeof *c);
+	if (!c)
+		return SIPD_ENOMEM;
+	c->u = u;
+	c->id = ++u->started;
+	c->step = -1;
+	c->flow = flow;
+	uv_timer_init(sipd_runtime_loop(u->rt), &c->hold);
+	c->hold.data = c;
+	sipd_stack_random_token(sipd_runtime_stack(u->rt), c->tag, sizeof c->tag);
+	sipd_stack_random_token(sipd_runtime_stack(u->rt), c->callid, sizeof c->callid);
+	int rc = send_invite(c, NULL);
 	if (rc) {
 		uv_close((uv_handle_t *)&c->hold, (uv_close_cb)free);
 		u->failed++;
@@ -434,6 +484,8 @@ int cmd_uac(int argc, char **argv)
 			u.steps[STEP_INFO] = true;
 		} else if (!strcmp(a, "--hold")) {
 			u.steps[STEP_HOLD] = true;
+		} else if (!strcmp(a, "--auth") && has) {
+			u.credentials = argv[++i];
 		} else if (!strcmp(a, "--trace")) {
 			u.tr.print = true;
 		} else if (!strcmp(a, "--ladder")) {
@@ -478,6 +530,24 @@ int cmd_uac(int argc, char **argv)
 		return 1;
 	}
 	u.tr.rt = u.rt;
+	if (u.credentials) {
+		char user[128];
+		const char *pass;
+		if (tools_split_credentials(u.credentials, user, sizeof user, &pass)) {
+			fprintf(stderr, "sipdialog uac: --auth wants USER:PASS\n");
+			sipd_runtime_destroy(u.rt);
+			return 2;
+		}
+		struct sipd_auth_client_config ac = {.size = sizeof ac,
+		                                     .username = user,
+		                                     .password = pass,
+		                                     .random = tools_random};
+		if (!(u.auth = sipd_auth_client_create(&ac))) {
+			fprintf(stderr, "sipdialog uac: bad --auth credentials\n");
+			sipd_runtime_destroy(u.rt);
+			return 2;
+		}
+	}
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
 	                                 .random = tools_table_random};
@@ -519,6 +589,7 @@ int cmd_uac(int argc, char **argv)
 	tool_ladder_print(&u.tr, stdout);
 	sipd_runtime_destroy(u.rt);
 	sipd_dialogs_destroy(u.dialogs);
+	sipd_auth_client_destroy(u.auth);
 	if (u.exit)
 		return u.exit;
 	return u.succeeded == u.calls ? 0 : 1;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include <sipdialog/auth.h>
 #include <sipdialog/runtime.h>
 #include <sipdialog/session.h>
 
@@ -27,6 +28,13 @@ struct uas {
 	struct sipd_session_env env;
 	unsigned reject;
 	struct tool_trace tr;
+	/* --auth: INVITEs must carry digest credentials (RFC 3261 §22.2) */
+	struct sipd_auth_server *auth;
+	char auth_user[128];
+	const char *auth_pass;
+	enum sipd_auth_alg auth_algs[SIPD_AUTH_ALG__COUNT];
+	size_t nalgs;
+	uint64_t challenged, denied;
 	bool ended_calls; /* a session ended: reap() frees it */
 	bool stopping;    /* a signal came: every call ends with BYE */
 	size_t live;      /* sessions not yet terminated */
@@ -44,11 +52,16 @@ struct call {
 static void uas_usage(FILE *f)
 {
 	fputs("usage: sipdialog uas --listen SPEC [--listen SPEC]... [--reject CODE] [--trace]\n"
-	      "                     [--ladder] [--tls-cert FILE --tls-key FILE]\n"
+	      "                     [--ladder] [--auth USER:PASS [--auth-algs LIST]]\n"
+	      "                     [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
 	      "  --reject CODE   answer INVITE with this final response, 300-699, instead of\n"
 	      "                  180 then 200\n"
+	      "  --auth USER:PASS  challenge each new INVITE (401, digest SHA-256 and MD5) and\n"
+	      "                  take only this user's\n"
+	      "  --auth-algs LIST  the digest algorithms offered, in order (default\n"
+	      "                  SHA-512-256,SHA-256,MD5; some clients take only MD5)\n"
 	      "  --trace         print every SIP message sent and received\n"
 	      "  --ladder        draw the first call as a ladder diagram at exit\n",
 	      f);
@@ -102,9 +115,63 @@ static int on_session_request(void *arg, struct sipd_session *s, struct sipd_txn
 static const struct sipd_session_callbacks session_cb = {
 	.size = sizeof session_cb, .state = on_session_state, .request = on_session_request};
 
+/* The one user --auth knows. Unknown users are answered by the server
+ * module like wrong passwords (same work, same answer). */
+static int auth_lookup(void *user, struct sipd_str username, struct sipd_str realm,
+                       enum sipd_auth_hash hash, char *out, size_t cap, size_t *len)
+{
+	(void)realm;
+	(void)hash;
+	struct uas *u = user;
+	size_t n = strlen(u->auth_pass);
+	if (!sipd_str_eq(username, u->auth_user) || n > cap)
+		return SIPD_ENOTFOUND;
+	memcpy(out, u->auth_pass, n);
+	*len = n;
+	return SIPD_AUTH_SECRET_PASSWORD;
+}
+
+/* RFC 3261 §22.2: a new INVITE without good credentials gets 401 with a
+ * challenge (stale=true for a right digest on an old nonce), 403 for wrong
+ * ones, 400 for malformed ones. Returns true when the INVITE may go on. */
+static bool authorized(struct uas *u, struct sipd_txn *tx)
+{
+	if (!u->auth)
+		return true;
+	uint64_t now = sipd_runtime_now(u->rt);
+	struct sipd_auth_verdict v;
+	unsigned code = 500;
+	char hdrs[1024];
+	struct sipd_buf b;
+	sipd_buf_init(&b, hdrs, sizeof hdrs);
+	if (sipd_auth_server_verify(u->auth, sipd_txn_request(tx), now, &v) == 0) {
+		if (v.result == SIPD_AUTH_OK)
+			return true;
+		if (v.result == SIPD_AUTH_NONE || v.result == SIPD_AUTH_STALE) {
+			if (sipd_auth_server_challenge(u->auth, &b, v.result == SIPD_AUTH_STALE, now) ==
+			    0)
+				code = 401;
+			u->challenged++;
+		} else {
+			code = v.result == SIPD_AUTH_DENIED ? 403 : 400;
+			u->denied++;
+		}
+	}
+	char tag[12];
+	sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
+	struct sipd_response r = {.size = sizeof r,
+	                          .code = code,
+	                          .to_tag = {tag, sizeof tag},
+	                          .headers = {hdrs, code == 401 ? b.len : 0}};
+	sipd_txn_respond(tx, &r, now);
+	return false;
+}
+
 static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *from)
 {
 	u->calls++;
+	if (!authorized(u, tx))
+		return 0;
 	if (u->reject) {
 		char tag[12];
 		sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
@@ -262,6 +329,24 @@ int cmd_uas(int argc, char **argv)
 			cert = argv[++i];
 		} else if (!strcmp(a, "--tls-key") && i + 1 < argc) {
 			key = argv[++i];
+		} else if (!strcmp(a, "--auth") && i + 1 < argc) {
+			if (tools_split_credentials(argv[++i], u.auth_user, sizeof u.auth_user,
+			                            &u.auth_pass)) {
+				fprintf(stderr, "sipdialog uas: --auth wants USER:PASS\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--auth-algs") && i + 1 < argc) {
+			char list[256];
+			snprintf(list, sizeof list, "%s", argv[++i]);
+			u.nalgs = 0;
+			for (char *save, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				int alg = sipd_auth_alg_lookup((struct sipd_str){t, strlen(t)});
+				if (alg < 0 || u.nalgs == SIPD_AUTH_ALG__COUNT) {
+					fprintf(stderr, "sipdialog uas: unknown digest algorithm '%s'\n", t);
+					return 2;
+				}
+				u.auth_algs[u.nalgs++] = (enum sipd_auth_alg)alg;
+			}
 		} else if (!strcmp(a, "--trace")) {
 			u.tr.print = true;
 		} else if (!strcmp(a, "--ladder")) {
@@ -304,6 +389,25 @@ int cmd_uas(int argc, char **argv)
 		return 1;
 	}
 	u.tr.rt = u.rt;
+	if (u.auth_pass) {
+		uint8_t secret[32];
+		tools_random(NULL, secret, sizeof secret);
+		struct sipd_auth_server_config ac = {.size = sizeof ac,
+		                                     .realm = "sipdialog",
+		                                     .secret = secret,
+		                                     .secret_len = sizeof secret,
+		                                     .algs = u.nalgs ? u.auth_algs : NULL,
+		                                     .nalgs = u.nalgs,
+		                                     .lookup = auth_lookup,
+		                                     .random = tools_random,
+		                                     .user = &u};
+		u.auth = sipd_auth_server_create(&ac);
+		if (!u.auth) {
+			fprintf(stderr, "sipdialog uas: bad --auth credentials\n");
+			sipd_runtime_destroy(u.rt);
+			return 2;
+		}
+	}
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
 	                                 .random = tools_table_random};
@@ -337,5 +441,6 @@ int cmd_uas(int argc, char **argv)
 	while (u.open)
 		call_free(u.open);
 	sipd_dialogs_destroy(u.dialogs);
+	sipd_auth_server_destroy(u.auth);
 	return 0;
 }

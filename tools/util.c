@@ -1,6 +1,8 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
 
 int tools_local_uri(struct sipd_runtime *rt, const char *user, uint16_t local, char *out,
                     size_t cap)
@@ -65,4 +67,28 @@ void tools_table_random(void *runtime, void *buf, size_t len)
 {
 	/* the stack's strong source, as tokens: fine for a hash key */
 	sipd_stack_random_token(sipd_runtime_stack(runtime), buf, len);
+}
+
+void tools_random(void *user, void *buf, size_t len)
+{
+	(void)user;
+	unsigned char *p = buf;
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n <= 0) /* only interrupted: the kernel's pool is ready after boot */
+			continue;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+int tools_split_credentials(const char *s, char *user, size_t cap, const char **pass)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon || colon == s || (size_t)(colon - s) >= cap)
+		return -1;
+	memcpy(user, s, (size_t)(colon - s));
+	user[colon - s] = 0;
+	*pass = colon + 1;
+	return 0;
 }

@@ -20,6 +20,12 @@ int tools_sdp(struct sipd_runtime *rt, uint16_t local, const char *user, unsigne
 void tools_print_listeners(struct sipd_runtime *rt, size_t n);
 /* The first listener with this transport and address family, or -1. */
 int tools_pick_local(struct sipd_runtime *rt, enum sipd_transport tp, int family);
+/* Strong random bytes from the system (getrandom), for the auth module. */
+void tools_random(void *user, void *buf, size_t len);
+/* Splits "USER:PASS" at its first colon into user[cap] and *pass (pointing
+ * into s). Returns 0, or -1 when there is no colon or the user is empty or
+ * too long. */
+int tools_split_credentials(const char *s, char *user, size_t cap, const char **pass);
 /* A hash key for a dialog table from the stack's strong random source. */
 void tools_table_random(void *runtime, void *buf, size_t len);
 

@@ -61,6 +61,10 @@ start_uas reject --reject 486
 reject_port=$port; reject_pid=$pid
 start_uas calls
 calls_port=$port; calls_pid=$pid
+start_uas auth --auth alice:s3cret --auth-algs MD5
+auth_port=$port; auth_pid=$pid
+start_uas auth_sha --auth alice:s3cret
+auth_sha_port=$port; auth_sha_pid=$pid
 
 for tp in u1 t1; do
   for sc in options message invite486; do
@@ -69,6 +73,8 @@ for tp in u1 t1; do
   run "call_bad_cseq-$tp" "$calls_port" -sf "$here/scenarios/call_bad_cseq.xml" -t "$tp"
   run "reinvite_update-$tp" "$calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
   run "prack-$tp" "$calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
+  # SIPp's digest is MD5 only: that uas offers MD5 alone
+  run "invite_auth-$tp" "$auth_port" -sf "$here/scenarios/invite_auth.xml" -t "$tp"
   # SIPp's own UAC: INVITE, 100/180/200, ACK, BYE, 200
   run "sipp_uac-$tp" "$calls_port" -sn uac -t "$tp" -d 200
 done
@@ -154,6 +160,25 @@ else
   echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
 fi
 
+# digest between our own roles (SHA-512-256 first, RFC 8760): the right
+# password gets the call, a wrong one 403 and a failed run
+name=uac_auth
+if timeout 60 "$bin" uac --listen udp:127.0.0.1:0 --to "sip:uas@127.0.0.1:$auth_sha_port" \
+     --calls 3 --auth alice:s3cret --info >"$work/$name.uac" 2>&1; then
+  echo "ok   $name"
+else
+  echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
+fi
+name=uac_auth_wrong
+if timeout 60 "$bin" uac --listen udp:127.0.0.1:0 --to "sip:uas@127.0.0.1:$auth_sha_port" \
+     --calls 1 --auth alice:wrong >"$work/$name.uac" 2>&1; then
+  echo "FAIL $name: a wrong password got through"; fail=1
+elif grep -q "final 403: 1" "$work/$name.uac"; then
+  echo "ok   $name"
+else
+  echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
+fi
+
 # sipdialog against itself: every in-call request the uac knows, 20 calls
 for transport in udp tcp; do
   name="uac_uas-$transport"
@@ -169,7 +194,7 @@ done
 # Stop the uas the way a user would (SIGTERM): each must exit 0, which under
 # the sanitizers also means no leak and no error.
 for pair in "b2b_calls:$b2b_calls_pid" "b2b_reject:$b2b_reject_pid" "reject:$reject_pid" \
-            "calls:$calls_pid"; do
+            "calls:$calls_pid" "auth:$auth_pid" "auth_sha:$auth_sha_pid"; do
   name=${pair%%:*}; p=${pair#*:}
   kill -TERM "$p"
   wait "$p"
