@@ -19,7 +19,7 @@
 
 #define MAX_LISTEN 16
 
-enum step { STEP_REINVITE, STEP_UPDATE, STEP_INFO, STEP_HOLD, STEP__COUNT };
+enum step { STEP_REINVITE, STEP_UPDATE, STEP_INFO, STEP_MESSAGE, STEP_HOLD, STEP__COUNT };
 
 struct uac {
 	struct sipd_runtime *rt;
@@ -67,7 +67,7 @@ static void uac_usage(FILE *f)
 {
 	fputs("usage: sipdialog uac --listen SPEC --to URI [--from URI] [--calls N] [--rate R]\n"
 	      "                     [--concurrency C] [--duration MS] [--answer-timeout S]\n"
-	      "                     [--reinvite] [--update] [--info] [--hold]\n"
+	      "                     [--reinvite] [--update] [--info] [--message] [--hold]\n"
 	      "                     [--session-expires S] [--auth USER:PASS] [--trace]\n"
 	      "                     [--ladder] [--verbose]\n"
 	      "\n"
@@ -82,6 +82,7 @@ static void uac_usage(FILE *f)
 	      "  --reinvite           a re-INVITE with a new offer in each call\n"
 	      "  --update             an UPDATE with a new offer in each call\n"
 	      "  --info               an INFO in each call\n"
+	      "  --message            a MESSAGE in each call\n"
 	      "  --hold               a re-INVITE putting the call on hold (sendonly)\n"
 	      "  --session-expires S  ask for session timers (RFC 4028)\n"
 	      "  --auth USER:PASS     answer 401/407 challenges with digest credentials\n"
@@ -218,7 +219,7 @@ static void next_step(struct call *c)
 		case STEP_REINVITE:
 		case STEP_UPDATE:
 		case STEP_HOLD:
-			n = tools_sdp(u->rt, 0, "uac", 2 + (unsigned)c->step, 50000,
+			n = tools_sdp(u->rt, c->flow.local, "uac", 2 + (unsigned)c->step, 50000,
 			              c->step == STEP_HOLD ? "sendonly" : NULL, sdp, sizeof sdp);
 			rc = n < 0 ? n
 			           : sipd_session_modify(c->s, (struct sipd_str){sdp, (size_t)n},
@@ -227,6 +228,12 @@ static void next_step(struct call *c)
 		case STEP_INFO: {
 			static const char body[] = "Signal=5\r\nDuration=160\r\n";
 			rc = sipd_session_request(c->s, "INFO", SIPD_STR_NULL, "application/dtmf-relay",
+			                          (struct sipd_str){body, sizeof body - 1}, now);
+			break;
+		}
+		case STEP_MESSAGE: { /* RFC 3428 within the dialog */
+			static const char body[] = "hello from sipdialog";
+			rc = sipd_session_request(c->s, "MESSAGE", SIPD_STR_NULL, "text/plain",
 			                          (struct sipd_str){body, sizeof body - 1}, now);
 			break;
 		}
@@ -482,6 +489,8 @@ int cmd_uac(int argc, char **argv)
 			u.steps[STEP_UPDATE] = true;
 		} else if (!strcmp(a, "--info")) {
 			u.steps[STEP_INFO] = true;
+		} else if (!strcmp(a, "--message")) {
+			u.steps[STEP_MESSAGE] = true;
 		} else if (!strcmp(a, "--hold")) {
 			u.steps[STEP_HOLD] = true;
 		} else if (!strcmp(a, "--auth") && has) {

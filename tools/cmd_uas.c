@@ -27,6 +27,10 @@ struct uas {
 	struct sipd_dialogs *dialogs;
 	struct sipd_session_env env;
 	unsigned reject;
+	uint32_t ring_ms, hangup_ms, max_calls;
+	bool early_media;
+	char *answer_sdp; /* --answer-sdp: the file's contents */
+	size_t answer_len;
 	struct tool_trace tr;
 	/* --auth: INVITEs must carry digest credentials (RFC 3261 §22.2) */
 	struct sipd_auth_server *auth;
@@ -47,17 +51,27 @@ struct call {
 	struct call *prev, *next;
 	struct uas *u;
 	struct sipd_session *s;
+	uv_timer_t t;     /* the ring before the 200, then the call's length */
+	char sdp[2048];   /* our answer */
+	size_t sdp_len;
 };
 
 static void uas_usage(FILE *f)
 {
 	fputs("usage: sipdialog uas --listen SPEC [--listen SPEC]... [--reject CODE] [--trace]\n"
-	      "                     [--ladder] [--auth USER:PASS [--auth-algs LIST]]\n"
+	      "                     [--ladder] [--auth USER:PASS [--auth-algs LIST]] [--ring MS]\n"
+	      "                     [--early-media] [--answer-sdp FILE] [--hangup-after MS]\n"
+	      "                     [--max-calls N]\n"
 	      "                     [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
 	      "  --reject CODE   answer INVITE with this final response, 300-699, instead of\n"
 	      "                  180 then 200\n"
+	      "  --ring MS       wait MS between the 180 and the 200 (default 0)\n"
+	      "  --early-media   183 with the SDP answer instead of 180\n"
+	      "  --answer-sdp FILE  the SDP answer to send (default: a built-in PCMU one)\n"
+	      "  --hangup-after MS  end each call with BYE MS after it is answered\n"
+	      "  --max-calls N   calls up at once at most; more get 503 with Retry-After\n"
 	      "  --auth USER:PASS  challenge each new INVITE (401, digest SHA-256 and MD5) and\n"
 	      "                  take only this user's\n"
 	      "  --auth-algs LIST  the digest algorithms offered, in order (default\n"
@@ -67,6 +81,14 @@ static void uas_usage(FILE *f)
 	      f);
 }
 
+static void call_closed(uv_handle_t *h)
+{
+	struct call *c = h->data;
+	sipd_session_free(c->s);
+	free(c);
+}
+
+/* Unlinks the call; its memory goes when its timer is closed. */
 static void call_free(struct call *c)
 {
 	if (c->prev)
@@ -75,8 +97,19 @@ static void call_free(struct call *c)
 		c->u->open = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	sipd_session_free(c->s);
-	free(c);
+	uv_close((uv_handle_t *)&c->t, call_closed);
+}
+
+static void hangup(uv_timer_t *t)
+{
+	struct call *c = t->data;
+	sipd_session_bye(c->s, NULL, sipd_runtime_now(c->u->rt));
+}
+
+static void answer_now(uv_timer_t *t)
+{
+	struct call *c = t->data;
+	sipd_session_accept(c->s, (struct sipd_str){c->sdp, c->sdp_len}, sipd_runtime_now(c->u->rt));
 }
 
 static void on_session_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
@@ -85,8 +118,11 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
 	(void)s;
 	(void)msg;
 	struct call *c = arg;
-	if (st == SIPD_SESSION_CONFIRMED)
+	if (st == SIPD_SESSION_CONFIRMED) {
 		c->u->answered++;
+		if (c->u->hangup_ms)
+			uv_timer_start(&c->t, hangup, c->u->hangup_ms, 0);
+	}
 	if (st == SIPD_SESSION_TERMINATED) {
 		c->u->ended++;
 		c->u->live--;
@@ -180,16 +216,31 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
 		return 0;
 	}
-	/* our Contact and the SDP answer use the listener the INVITE came in on */
-	char contact[128], sdp[512];
-	tools_local_uri(u->rt, "uas", from->local, contact, sizeof contact);
-	int n = tools_sdp(u->rt, from->local, "sipdialog", 1, 40000, NULL, sdp, sizeof sdp);
-	if (n < 0)
-		return -1;
+	if (u->max_calls && u->live >= u->max_calls) {
+		char tag[12];
+		sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
+		struct sipd_response r = {.size = sizeof r, .code = 503, .to_tag = {tag, sizeof tag},
+		                          .headers = {"Retry-After: 5\r\n", 16}};
+		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
+		return 0;
+	}
 	struct call *c = calloc(1, sizeof *c);
 	if (!c)
 		return -1;
 	c->u = u;
+	/* our Contact and the SDP answer use the listener the INVITE came in on */
+	char contact[128];
+	tools_local_uri(u->rt, "uas", from->local, contact, sizeof contact);
+	int n = u->answer_sdp ? (int)u->answer_len
+	                      : tools_sdp(u->rt, from->local, "sipdialog", 1, 40000, NULL, c->sdp,
+	                                  sizeof c->sdp);
+	if (n < 0) {
+		free(c);
+		return -1;
+	}
+	if (u->answer_sdp)
+		memcpy(c->sdp, u->answer_sdp, u->answer_len);
+	c->sdp_len = (size_t)n;
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {contact, strlen(contact)},
@@ -202,26 +253,29 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 		free(c); /* answered 400 when the INVITE had no usable Contact */
 		return 0;
 	}
+	uv_timer_init(sipd_runtime_loop(u->rt), &c->t);
+	c->t.data = c;
 	c->next = u->open;
 	if (u->open)
 		u->open->prev = c;
 	u->open = c;
 	u->live++;
 	/* an INVITE that requires 100rel gets a reliable 183 with the answer
-	 * (RFC 3262), the 2xx after its PRACK; others 180, then 200 */
+	 * (RFC 3262), the 2xx after its PRACK; others 180 (or 183 with the
+	 * answer for --early-media), then 200 */
 	bool rel = false;
 	struct sipd_hdr_iter it;
 	struct sipd_str v;
 	sipd_hdr_iter_init(&it, sipd_txn_request(tx), SIPD_HDR_REQUIRE);
 	while (sipd_hdr_iter_next(&it, &v))
 		rel |= sipd_str_ieq(v, "100rel");
-	struct sipd_str answer = {sdp, (size_t)n};
-	if (rel && sipd_session_progress(c->s, 183, answer, now) == 0) {
+	struct sipd_str answer = {c->sdp, c->sdp_len};
+	if (!((rel || u->early_media) && sipd_session_progress(c->s, 183, answer, now) == 0))
+		sipd_session_progress(c->s, 180, SIPD_STR_NULL, now);
+	if (u->ring_ms)
+		uv_timer_start(&c->t, answer_now, u->ring_ms, 0);
+	else
 		sipd_session_accept(c->s, answer, now);
-		return 0;
-	}
-	sipd_session_progress(c->s, 180, SIPD_STR_NULL, now);
-	sipd_session_accept(c->s, answer, now);
 	return 0;
 }
 
@@ -299,6 +353,25 @@ static void on_signal(uv_signal_t *s, int sig)
 	sipd_runtime_kick(u->rt);
 }
 
+/* --answer-sdp: the whole file, at most what a call keeps. */
+static int read_sdp(struct uas *u, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	static char buf[2048];
+	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+	bool too_long = f && n == sizeof buf;
+	if (f)
+		fclose(f);
+	if (!f || !n || too_long) {
+		fprintf(stderr, "sipdialog uas: --answer-sdp %s: %s\n", path,
+		        !f ? "cannot read it" : !n ? "empty" : "over 2047 bytes");
+		return -1;
+	}
+	u->answer_sdp = buf;
+	u->answer_len = n;
+	return 0;
+}
+
 int cmd_uas(int argc, char **argv)
 {
 	const char *listen[MAX_LISTEN];
@@ -335,6 +408,25 @@ int cmd_uas(int argc, char **argv)
 				fprintf(stderr, "sipdialog uas: --auth wants USER:PASS\n");
 				return 2;
 			}
+		} else if ((!strcmp(a, "--ring") || !strcmp(a, "--hangup-after") ||
+		            !strcmp(a, "--max-calls")) && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+			if (*end || !*argv[i] || v > 86400000) {
+				fprintf(stderr, "sipdialog uas: %s wants a number, not '%s'\n", a, argv[i]);
+				return 2;
+			}
+			if (!strcmp(a, "--ring"))
+				u.ring_ms = (uint32_t)v;
+			else if (!strcmp(a, "--hangup-after"))
+				u.hangup_ms = (uint32_t)v;
+			else
+				u.max_calls = (uint32_t)v;
+		} else if (!strcmp(a, "--early-media")) {
+			u.early_media = true;
+		} else if (!strcmp(a, "--answer-sdp") && i + 1 < argc) {
+			if (read_sdp(&u, argv[++i]))
+				return 2;
 		} else if (!strcmp(a, "--auth-algs") && i + 1 < argc) {
 			char list[256];
 			snprintf(list, sizeof list, "%s", argv[++i]);
@@ -432,14 +524,14 @@ int cmd_uas(int argc, char **argv)
 	uv_close((uv_handle_t *)&sigterm, NULL);
 	fprintf(stderr, "requests: %llu, calls: %llu, answered: %llu, ended: %llu, open: %zu\n",
 	        (unsigned long long)u.requests, (unsigned long long)u.calls,
-	        (unsigned long long)u.answered, (unsigned long long)u.ended,
-	        sipd_dialogs_count(u.dialogs));
+	        (unsigned long long)u.answered, (unsigned long long)u.ended, u.live);
 	tool_ladder_print(&u.tr, stdout);
 	/* calls still open (stopped twice) are freed without more signalling;
 	 * their transactions end with the runtime */
-	sipd_runtime_destroy(u.rt);
 	while (u.open)
 		call_free(u.open);
+	uv_run(sipd_runtime_loop(u.rt), UV_RUN_NOWAIT);
+	sipd_runtime_destroy(u.rt);
 	sipd_dialogs_destroy(u.dialogs);
 	sipd_auth_server_destroy(u.auth);
 	return 0;

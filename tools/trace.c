@@ -92,7 +92,7 @@ void tool_trace_hook(void *user, bool sent, const struct sipd_flow *flow, const 
 		note(t, sent, flow, data, len);
 }
 
-enum { GAP = 26, MARGIN = 10 };
+enum { GAP = 32, MARGIN = 10 };
 
 void tool_ladder_print(const struct tool_trace *t, FILE *f)
 {
@@ -144,8 +144,8 @@ void tool_ladder_print(const struct tool_trace *t, FILE *f)
 		else
 			line[lo + 1] = '<';
 		size_t len = strlen(r->label);
-		if (len > hi - lo - 5)
-			len = hi - lo - 5;
+		if (len > hi - lo - 6) /* room for the head and a space each side */
+			len = hi - lo - 6;
 		size_t start = lo + (hi - lo - len) / 2;
 		line[start - 1] = ' ';
 		memcpy(line + start, r->label, len);

@@ -184,7 +184,7 @@ for transport in udp tcp; do
   name="uac_uas-$transport"
   if timeout 60 "$bin" uac --listen "$transport:127.0.0.1:0" \
        --to "sip:uas@127.0.0.1:$calls_port;transport=$transport" --calls 20 --rate 100 \
-       --reinvite --update --info --hold --answer-timeout 10 >"$work/$name.uac" 2>&1; then
+       --reinvite --update --info --message --hold --answer-timeout 10 >"$work/$name.uac" 2>&1; then
     echo "ok   $name"
   else
     echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
