@@ -266,6 +266,14 @@ size_t sim_count(const struct sim *sim, int from, const char *prefix)
 	return n;
 }
 
+size_t sim_count_to(const struct sim *sim, int from, int to, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sim->nlog; i++)
+		n += match(&sim->log[i], from, prefix) && (to < 0 || sim->log[i].to == to);
+	return n;
+}
+
 uint64_t sim_time_of(const struct sim *sim, int from, const char *prefix, size_t nth)
 {
 	for (size_t i = 0; i < sim->nlog; i++)

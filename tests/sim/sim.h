@@ -85,6 +85,9 @@ void sim_inject(struct sim *sim, int from, int to, uint8_t transport, const char
 /* Counts sent packets whose first line starts with `prefix`, from node `from`
  * (-1: any). */
 size_t sim_count(const struct sim *sim, int from, const char *prefix);
+/* The same, only those sent from node `from` to node `to` (-1: any), for a
+ * node that talks to several others. */
+size_t sim_count_to(const struct sim *sim, int from, int to, const char *prefix);
 /* The time of the n-th (0-based) such packet, or UINT64_MAX. */
 uint64_t sim_time_of(const struct sim *sim, int from, const char *prefix, size_t n);
 /* Clears the packet log. */
