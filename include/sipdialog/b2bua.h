@@ -6,7 +6,9 @@
  * Between them:
  *   - provisional responses relayed A-ward (with their session description);
  *   - the B leg's final response relayed: a 2xx answers A with B's answer, a
- *     failure rejects A with the same code, unless A was already answered;
+ *     failure rejects A with the same code (but a 401/407 challenge, which is
+ *     ours to meet, as 403; a 3xx as 480; no answer in time, Timer B, as
+ *     408), unless A was already answered;
  *   - CANCEL from A cancels B (with A's Reason, RFC 3326);
  *   - BYE on either leg ends the other, once;
  *   - re-INVITE, UPDATE, INFO, MESSAGE, NOTIFY, REFER and OPTIONS within the

@@ -164,7 +164,9 @@ static unsigned relayed_failure(enum sipd_session_end why, const struct sipd_msg
 	}
 	if (why == SIPD_SESSION_END_REJECTED && msg) /* 3xx: its Contact is not ours to relay */
 		return 480;
-	return why == SIPD_SESSION_END_ERROR && !msg ? 408 : 503;
+	/* a 408 from the callee, or none in time: Timer B hands the session
+	 * the 408 the stack made up (§8.1.3.1), so a message is there too */
+	return why == SIPD_SESSION_END_ERROR ? 408 : 503;
 }
 
 static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
