@@ -275,6 +275,18 @@ const char *sipd_txn_state_name(const struct sipd_txn *tx);
 /* Random token for tags and branches: `len` characters from [0-9a-z] into out
  * (no NUL added). */
 void sipd_stack_random_token(struct sipd_stack *st, char *out, size_t len);
+/* `len` raw bytes from the configured random source, for numbers rather
+ * than tokens (the first RSeq of RFC 3262 §3, the back-off of RFC 3261
+ * §14.1): every byte value is equally likely, which a token's characters
+ * are not. */
+void sipd_stack_random(struct sipd_stack *st, void *buf, size_t len);
+/* The Allow list in use (the configured one or the default), for the Allow
+ * header a layer above writes (RFC 3261 §13.3.1.4, §20.5); NUL-terminated,
+ * valid while the stack lives. */
+const char *sipd_stack_allow(const struct sipd_stack *st);
+/* T1 in ms (the configured value or 500), for timers kept above the
+ * transactions (RFC 3262 §3: reliable provisionals). */
+uint32_t sipd_stack_t1(const struct sipd_stack *st);
 
 #ifdef __cplusplus
 }

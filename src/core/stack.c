@@ -173,6 +173,22 @@ void sipd_stack_random_token(struct sipd_stack *st, char *out, size_t len)
 	}
 }
 
+void sipd_stack_random(struct sipd_stack *st, void *buf, size_t len)
+{
+	if (len)
+		st->cfg.random(st->cfg.user, buf, len);
+}
+
+const char *sipd_stack_allow(const struct sipd_stack *st)
+{
+	return st->cfg.allow;
+}
+
+uint32_t sipd_stack_t1(const struct sipd_stack *st)
+{
+	return st->txl.t1;
+}
+
 static bool only_crlf(const char *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
