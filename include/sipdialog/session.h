@@ -129,8 +129,11 @@ struct sipd_session_callbacks {
 	 * answers with sipd_session_respond(), now or later (return 0), or
 	 * returns a negative value for the default answer, per method:
 	 *   re-INVITE / UPDATE with an offer: 200 with the local description
-	 *     last agreed (488 when there is none); without an offer: 200 with
-	 *     it as the offer;
+	 *     last agreed (488 when there is none);
+	 *   re-INVITE without an offer: 200 with that description as our offer
+	 *     (488 when there is none), answered in the ACK (§14.2);
+	 *   UPDATE without an offer (a session refresh): 200 without a body
+	 *     (RFC 3311 §5.2);
 	 *   INFO: 469 Bad Info Package (RFC 6086 §4.2.2);
 	 *   OPTIONS: 200;
 	 *   REFER: 603 Decline (never accepted silently);
@@ -181,8 +184,18 @@ struct sipd_session_opts {
 
 /* UAS: a session for a new INVITE (its server transaction, from the stack's
  * request callback, and where it came from). The INVITE's offer, if any, is
- * taken into the offer/answer engine. Returns 0 and *out, or SIPD_EPARSE
- * (no usable Contact: answered 400 here), SIPD_ENOMEM, SIPD_ELIMIT. */
+ * taken into the offer/answer engine. Returns 0 and *out. Otherwise *out is
+ * left alone and, except for bad arguments, the INVITE has been answered
+ * here with a final response, so the caller sends nothing more for it:
+ *   SIPD_EINVAL  bad arguments (a NULL, or `invite` is not an INVITE without
+ *                To tag): nothing sent, the caller answers; or 420 / 421
+ *                (RFC 3262 §3) or 422 (RFC 4028 §9), sent
+ *   SIPD_EPARSE  400: no single usable Contact (§12.1.1), or a malformed
+ *                or repeated Session-Expires or Min-SE (RFC 4028 §9)
+ *   SIPD_ENOMEM  500 (§21.5.1)
+ *   SIPD_ELIMIT  503 with Retry-After (§21.5.4): the dialog table is full
+ *                (or the INVITE has more Record-Route than a dialog keeps)
+ *   SIPD_ESTATE  500: a dialog with that id exists already */
 int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite,
                      const struct sipd_flow *from, const struct sipd_session_opts *o,
                      uint64_t now, struct sipd_session **out);
@@ -194,7 +207,9 @@ int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str
  * our offer when the INVITE had none: the answer then comes in the ACK),
  * retransmitted until the ACK (§13.3.1.4). */
 int sipd_session_accept(struct sipd_session *s, struct sipd_str body, uint64_t now);
-/* UAS: a final failure (300-699); the session ends (REJECTED). */
+/* UAS: a final failure (300-699); the session ends (REJECTED), and the
+ * requests within the early dialog still waiting for the application get
+ * 487 (§15.1.2). */
 int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reason,
                         uint64_t now);
 /* UAS: the stack's cancel callback for this session's INVITE: 487 unless the
@@ -210,7 +225,8 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
                      const struct sipd_session_opts *o, uint64_t now,
                      struct sipd_session **out);
 /* UAC: CANCEL the INVITE (§9.1; sent once a provisional arrived). A 2xx that
- * crosses it is ACKed and the session ends with BYE. */
+ * crosses it is ACKed and the session ends with BYE. `reason` (may be NULL)
+ * is the Reason header value (RFC 3326) of the CANCEL and of that BYE. */
 int sipd_session_cancel(struct sipd_session *s, const char *reason, uint64_t now);
 
 /* A request within the session's dialog (early or confirmed) that is not
@@ -237,10 +253,17 @@ int sipd_sessions_request(const struct sipd_session_env *env, struct sipd_txn *t
 int sipd_sessions_server_done(const struct sipd_session_env *env, struct sipd_txn *tx,
                               bool timeout);
 
-/* Answers a request the request callback took (tx as given there). For a
- * re-INVITE or UPDATE with an offer, a 2xx's body is the answer; for one
- * without, the 2xx carries our offer. A non-2xx to an offer rolls the
- * offer/answer state back (RFC 6337 §3.1). */
+/* Answers a request the request callback took (tx as given there), with
+ * `code` 100-699. A provisional (no body is sent with it) leaves the request
+ * to be answered; a final response ends it. For a re-INVITE or UPDATE with
+ * an offer, a 2xx's body is the answer; for a re-INVITE without one, the 2xx
+ * carries our offer (its answer comes in the ACK, §14.2); an UPDATE without
+ * one gets a 2xx without a body (RFC 3311 §5.2: a non-empty `body` is
+ * SIPD_EINVAL, nothing sent). A non-2xx final response to an offer rolls the
+ * offer/answer state back (RFC 6337 §3.1). Returns 0, SIPD_EINVAL (not a
+ * request waiting for an answer, or a bad code or body), an error of the
+ * offer/answer engine (nothing sent, the request still waits), or the error
+ * of sending. */
 int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned code,
                          struct sipd_str body, uint64_t now);
 
@@ -256,17 +279,34 @@ int sipd_session_bye(struct sipd_session *s, const char *reason, uint64_t now);
 unsigned sipd_sessions_replaces(const struct sipd_session_env *env, struct sipd_txn *invite,
                                 struct sipd_session **old);
 /* Ends a session that a new one replaced: BYE when confirmed, CANCEL when it
- * is our early INVITE (RFC 3891 §3). The session ends REPLACED. */
+ * is our early INVITE (RFC 3891 §3), each with Reason "SIP;cause=200;
+ * text=\"Replaced\"". A confirmed session ends REPLACED at once; an early
+ * one when the CANCEL has ended the INVITE, or when the BYE of a 2xx that
+ * crossed it went out (until then it runs, and its end reason is NONE).
+ * SIPD_ESTATE for a session that has ended, is cancelling already, or waits
+ * for the ACK of its 2xx. */
 int sipd_session_replace(struct sipd_session *s, uint64_t now);
 
-/* Frees a session and its dialog. Sends nothing and calls no callback: a
- * session still in progress just stops (end it with BYE or CANCEL first and
- * free it at its `terminated` state). Transactions still running finish on
- * their own and the memory goes with the last of them. */
+/* Frees a session, and its dialog unless other usages (subscriptions, RFC
+ * 6665 §4.5.2) still hold it. Calls no callback. A session that has ended
+ * (its `state` callback said TERMINATED) sends nothing. One still running is
+ * ended (TERMINATED, NONE) without a word to the application, and leaves
+ * nothing hanging at the peer: requests still waiting for the application
+ * get 487; an INVITE of the peer's without a final response gets 480; our
+ * own INVITE without one is cancelled (§9.1), and a 2xx that still comes is
+ * ACKed and ended with BYE (§15). A confirmed session, or one whose 2xx waits
+ * for its ACK, sends nothing: end it with sipd_session_bye() first.
+ * Transactions still running finish on their own and the memory goes with
+ * the last of them. Not to be called from inside the session's own
+ * callbacks: free it after the stack callback that reported the end has
+ * returned. */
 void sipd_session_free(struct sipd_session *s);
 
 enum sipd_session_state sipd_session_state(const struct sipd_session *s);
+/* NONE while the session runs, then why it ended. */
 enum sipd_session_end sipd_session_end_reason(const struct sipd_session *s);
+/* The session's dialog; NULL before a UAC session has one, and once an
+ * ended session left its dialog to other usages (RFC 6665 §4.5.2). */
 struct sipd_dialog *sipd_session_dialog(const struct sipd_session *s);
 const struct sipd_oa *sipd_session_oa(const struct sipd_session *s);
 void *sipd_session_arg(const struct sipd_session *s);

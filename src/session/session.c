@@ -1,5 +1,5 @@
-/* INVITE sessions (RFC 3261 §13-15): the UAS side for now. A session is one
- * usage of its dialog; it owns the offer/answer engine, follows the INVITE
+/* INVITE sessions (RFC 3261 §13-15), UAS and UAC. A session is one usage of
+ * its dialog (RFC 5057); it owns the offer/answer engine, follows the INVITE
  * to its ACK, answers the requests within the dialog, and ends with BYE. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +8,27 @@
 #include <sipdialog/invite.h>
 #include <sipdialog/session.h>
 
-#define MAX_PENDING 8
+/* Requests waiting for the application's answer, per session: the list
+ * grows to this cap, and a request beyond it is answered 503 with
+ * Retry-After (RFC 3261 §21.5.4) without reaching the application. */
+#define MAX_PENDING 256
+
+/* A request the application still has to answer, and whether it carried an
+ * offer (which its 2xx answers, RFC 3264 §4). */
+struct pending {
+	struct sipd_txn *tx;
+	bool offer;
+	bool st; /* session timers: its 2xx carries st_answer */
+	struct sipd_st_answer st_answer;
+};
 
 struct sipd_session {
 	struct sipd_session_env env;
 	struct sipd_session_callbacks cb;
 	void *arg;
 	struct sipd_dialog *d;
+	bool usage;         /* we hold a usage of d (RFC 5057, RFC 6665 §4.5.2) */
+	bool own_d;         /* our release ended d: ours to free */
 	struct sipd_oa oa;
 	uint8_t state, end;
 	bool uas;
@@ -25,19 +39,20 @@ struct sipd_session {
 	uint32_t invite_cseq;
 	/* server transactions of requests the application still has to answer,
 	 * answered 487 if the session ends first (§15.1.2) */
-	struct sipd_txn *pending[MAX_PENDING];
-	size_t npending;
+	struct pending *pending;
+	size_t npending, pending_cap;
 	struct sipd_flow flow; /* where the peer is: requests within go there */
 	char tag[16];
 	char *bye_reason;
 	/* UAC */
 	struct sipd_invite *inv; /* the INVITE under way */
 	bool cancelled;          /* we sent CANCEL: a crossing 2xx is ACKed, then BYEd */
+	uint8_t cancel_end;      /* how the session ends once the CANCEL took effect */
 	/* our re-INVITE or UPDATE */
 	bool no_glare_retry;
 	bool modifying;          /* one is out */
 	bool modify_update;
-	uint32_t modify_cseq;
+	struct sipd_txn *modify_tx; /* its client transaction, until its final response */
 	char *modify_offer;      /* kept for the retry after a 491 */
 	size_t modify_len;
 	struct sipd_stack_timer glare;
@@ -65,7 +80,7 @@ struct sipd_session {
 	struct sipd_st_config stc;
 	struct sipd_st st;
 	struct sipd_stack_timer st_timer;
-	struct sipd_st_answer st_answer; /* for the 2xx to the request being answered */
+	struct sipd_st_answer st_answer; /* for the 2xx to the initial INVITE */
 	struct sipd_txn *st_answer_tx;
 	bool peer_update;                /* the peer's Allow lists UPDATE: refresh with it */
 	bool refreshing;                 /* the request out is a session refresh */
@@ -90,6 +105,46 @@ static void tick(struct sipd_session *s, uint64_t now)
 		s->now = now;
 }
 
+static enum sipd_dialog_reason dialog_reason(enum sipd_session_end why)
+{
+	switch (why) {
+	case SIPD_SESSION_END_BYE_REMOTE: return SIPD_END_REMOTE_BYE;
+	case SIPD_SESSION_END_BYE_LOCAL: return SIPD_END_LOCAL_BYE;
+	case SIPD_SESSION_END_CANCELLED: return SIPD_END_CANCELLED;
+	case SIPD_SESSION_END_REJECTED: return SIPD_END_REJECTED;
+	case SIPD_SESSION_END_NO_ACK:
+	case SIPD_SESSION_END_EXPIRED: return SIPD_END_TIMEOUT;
+	case SIPD_SESSION_END_REPLACED: return SIPD_END_REPLACED;
+	case SIPD_SESSION_END_NONE: return SIPD_END_LOCAL; /* freed while running */
+	default: return SIPD_END_ERROR;
+	}
+}
+
+/* The session lets go of its dialog (RFC 5057, RFC 6665 §4.5.2): it gives
+ * its usage back; the release that leaves none ends the dialog, which the
+ * session then keeps (terminated) and frees with itself. While other usages
+ * (subscriptions) remain, the dialog lives on and is theirs: the session
+ * forgets it. An early dialog of our INVITE that no 2xx confirmed belongs to
+ * the INVITE client (it frees it), and is only forgotten. */
+static void drop_dialog(struct sipd_session *s, enum sipd_dialog_reason why)
+{
+	struct sipd_dialog *d = s->d;
+	if (!d || s->own_d)
+		return;
+	if (s->usage) {
+		s->usage = false;
+		if (sipd_dialog_usage_release(d, why) == 0) {
+			s->own_d = true;
+			return;
+		}
+	}
+	if (sipd_dialog_user(d) == s)
+		sipd_dialog_set_user(d, NULL);
+	s->d = NULL;
+}
+
+static void close_pending(struct sipd_session *s);
+
 static void set_state(struct sipd_session *s, enum sipd_session_state st,
                       enum sipd_session_end why, const struct sipd_msg *msg)
 {
@@ -101,18 +156,32 @@ static void set_state(struct sipd_session *s, enum sipd_session_state st,
 		sipd_oa_close(&s->oa);
 		sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
 		sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
-		if (s->d)
-			sipd_dialog_terminate(s->d, why == SIPD_SESSION_END_BYE_REMOTE ? SIPD_END_REMOTE_BYE
-			                            : why == SIPD_SESSION_END_BYE_LOCAL ? SIPD_END_LOCAL_BYE
-			                            : why == SIPD_SESSION_END_CANCELLED ? SIPD_END_CANCELLED
-			                            : why == SIPD_SESSION_END_REJECTED  ? SIPD_END_REJECTED
-			                            : why == SIPD_SESSION_END_NO_ACK    ? SIPD_END_TIMEOUT
-			                            : why == SIPD_SESSION_END_EXPIRED   ? SIPD_END_TIMEOUT
-			                            : why == SIPD_SESSION_END_REPLACED  ? SIPD_END_REPLACED
-			                                                                : SIPD_END_ERROR);
+		close_pending(s); /* §15.1.2: what the application still holds gets 487 */
+		drop_dialog(s, dialog_reason(why));
 	}
 	if (s->cb.state)
 		s->cb.state(s->arg, s, st, why, msg);
+}
+
+/* 32 random bits, from raw bytes of the stack's source (not its tokens,
+ * whose characters are far from uniform as bytes). */
+static uint32_t rand_u32(const struct sipd_session *s)
+{
+	uint8_t b[4];
+	sipd_stack_random(s->env.stack, b, sizeof b);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Uniform in 0 .. n-1 (n > 0): draws in the incomplete top range are drawn
+ * again, so that no value is favoured; a source that keeps landing there
+ * (a broken one) gets the plain modulo after a few tries. */
+static uint32_t rand_below(const struct sipd_session *s, uint32_t n)
+{
+	uint32_t rem = (uint32_t)((UINT32_MAX % n + 1u) % n); /* 2**32 mod n */
+	uint32_t x = rand_u32(s);
+	for (int i = 0; i < 16 && rem && x >= 0u - rem; i++)
+		x = rand_u32(s);
+	return x % n;
 }
 
 static int keep_copy(char **dst, size_t *dlen, struct sipd_str src)
@@ -157,7 +226,7 @@ static void st_setup(struct sipd_session *s, const struct sipd_st_config *c)
 /* A refresh (or the session's start) succeeded: next refresh, or expiry. */
 static void st_arm(struct sipd_session *s)
 {
-	if (!s->st_on || !s->st.interval) {
+	if (!s->st_on || !s->st.interval || s->state == SIPD_SESSION_TERMINATED) {
 		sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
 		return;
 	}
@@ -168,52 +237,114 @@ static void st_arm(struct sipd_session *s)
 	sipd_stack_timer_arm(s->env.stack, &s->st_timer, at);
 }
 
+/* RFC 4028 §7.4: refresh with UPDATE when the peer allows it. A message
+ * without Allow tells nothing (RFC 3261 §20.5: its absence must not be read
+ * as "no method"), so what an earlier one said stands. */
 static void peer_allows(struct sipd_session *s, const struct sipd_msg *m)
 {
-	s->peer_update = sipd_st_refresh_method(m) == SIPD_METHOD_UPDATE;
+	if (sipd_msg_find(m, SIPD_HDR_ALLOW))
+		s->peer_update = sipd_st_refresh_method(m) == SIPD_METHOD_UPDATE;
 }
 
-static void add_pending(struct sipd_session *s, struct sipd_txn *tx)
+/* Room for one more request to answer: 0, or the status that refuses it
+ * (503 past the cap, 500 when memory runs out). */
+static unsigned reserve_pending(struct sipd_session *s)
 {
-	if (s->npending < MAX_PENDING) {
-		s->pending[s->npending++] = tx;
-		sipd_txn_set_user(tx, s);
-	}
+	if (s->npending < s->pending_cap)
+		return 0;
+	if (s->pending_cap == MAX_PENDING)
+		return 503;
+	size_t cap = s->pending_cap ? s->pending_cap * 2 : 4;
+	if (cap > MAX_PENDING)
+		cap = MAX_PENDING;
+	struct pending *p = realloc(s->pending, cap * sizeof *p);
+	if (!p)
+		return 500;
+	s->pending = p;
+	s->pending_cap = cap;
+	return 0;
+}
+
+/* After reserve_pending() said yes. */
+static struct pending *add_pending(struct sipd_session *s, struct sipd_txn *tx, bool offer)
+{
+	struct pending *p = &s->pending[s->npending++];
+	*p = (struct pending){.tx = tx, .offer = offer};
+	sipd_txn_set_user(tx, s);
+	return p;
+}
+
+static struct pending *find_pending(struct sipd_session *s, struct sipd_txn *tx)
+{
+	for (size_t i = 0; i < s->npending; i++)
+		if (s->pending[i].tx == tx)
+			return &s->pending[i];
+	return NULL;
 }
 
 static bool drop_pending(struct sipd_session *s, struct sipd_txn *tx)
 {
-	for (size_t i = 0; i < s->npending; i++)
-		if (s->pending[i] == tx) {
-			s->pending[i] = s->pending[--s->npending];
-			return true;
-		}
-	return false;
+	struct pending *p = find_pending(s, tx);
+	if (!p)
+		return false;
+	*p = s->pending[--s->npending];
+	return true;
 }
 
 /* A response on one of the session's server transactions, with our Contact
- * on what may refresh the peer's view of us (1xx/2xx to INVITE and UPDATE). */
+ * on what may refresh the peer's view of us (1xx/2xx to INVITE and UPDATE).
+ * The 2xx to the initial INVITE also lists the methods we take (§13.3.1.4:
+ * Allow SHOULD be there; RFC 4028 §7.4 reads it to choose between UPDATE
+ * and re-INVITE for refreshes). */
 static int send_response(struct sipd_session *s, struct sipd_txn *tx, unsigned code,
                          const char *reason, struct sipd_str body, bool contact,
                          bool retransmit_2xx, const char *extra)
 {
-	char hdrs[512];
-	size_t n = 0;
-	if (contact)
-		n = (size_t)snprintf(hdrs, sizeof hdrs, "Contact: <%s>\r\n", s->contact);
-	if (extra && n < sizeof hdrs)
-		n += (size_t)snprintf(hdrs + n, sizeof hdrs - n, "%s", extra);
-	if (n >= sizeof hdrs)
-		return SIPD_ENOSPC;
+	const char *allow =
+		code >= 200 && code < 300 && tx == s->invite && s->state < SIPD_SESSION_WAIT_ACK
+			? sipd_stack_allow(s->env.stack)
+			: NULL;
+	size_t need = (contact ? strlen(s->contact) + 16 : 0) + (extra ? strlen(extra) : 0) +
+	              (allow ? strlen(allow) + 16 : 0) + 1;
+	char local[1024];
+	char *hdrs = need <= sizeof local ? local : malloc(need);
+	if (!hdrs)
+		return SIPD_ENOMEM;
+	struct sipd_buf b;
+	sipd_buf_init(&b, hdrs, need);
+	if (contact) {
+		sipd_buf_puts(&b, "Contact: <");
+		sipd_buf_puts(&b, s->contact);
+		sipd_buf_puts(&b, ">\r\n");
+	}
+	if (allow) {
+		sipd_buf_puts(&b, "Allow: ");
+		sipd_buf_puts(&b, allow);
+		sipd_buf_puts(&b, "\r\n");
+	}
+	if (extra)
+		sipd_buf_puts(&b, extra);
 	struct sipd_response r = {.size = sizeof r,
 	                          .code = code,
 	                          .reason = reason,
 	                          .to_tag = {s->tag, sizeof s->tag},
-	                          .headers = {hdrs, n},
+	                          .headers = {hdrs, b.len},
 	                          .content_type = body.len ? "application/sdp" : NULL,
 	                          .body = body,
 	                          .retransmit_2xx = retransmit_2xx};
-	return sipd_txn_respond(tx, &r, now_of(s));
+	int rc = b.overflow ? SIPD_ENOSPC : sipd_txn_respond(tx, &r, now_of(s));
+	if (hdrs != local)
+		free(hdrs);
+	return rc;
+}
+
+/* A refusal the peer may retry (§14.2: 500 while its offer or INVITE is
+ * still being dealt with; 503 when we have no room), after a random 0-10 s. */
+static int send_retry_after(struct sipd_session *s, struct sipd_txn *tx, unsigned code)
+{
+	char extra[32];
+	snprintf(extra, sizeof extra, "Retry-After: %u\r\n", (unsigned)rand_below(s, 11));
+	return send_response(s, tx, code, NULL, SIPD_STR_NULL, false, false, extra);
 }
 
 static int ensure_dialog(struct sipd_session *s)
@@ -230,7 +361,18 @@ static int ensure_dialog(struct sipd_session *s)
 		return rc;
 	sipd_dialog_set_user(s->d, s);
 	sipd_dialog_usage_add(s->d);
+	s->usage = true;
 	return 0;
+}
+
+/* A session that sipd_session_uas() answered and will not return: it goes
+ * with its dialog, sending nothing more. */
+static void discard(struct sipd_session *s)
+{
+	sipd_txn_set_user(s->invite, NULL);
+	s->invite = NULL;
+	drop_dialog(s, SIPD_END_REJECTED);
+	session_release(s);
 }
 
 int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite,
@@ -244,8 +386,16 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 		return SIPD_EINVAL;
 	size_t clen = o->dialog.local_contact.len;
 	struct sipd_session *s = calloc(1, sizeof *s + clen + 1);
-	if (!s)
+	if (!s) {
+		/* §21.5.1: no session without memory; the INVITE is answered all
+		 * the same, with a tag of the stack's */
+		char tag[16];
+		sipd_stack_random_token(env->stack, tag, sizeof tag);
+		struct sipd_response r = {
+			.size = sizeof r, .code = 500, .to_tag = {tag, sizeof tag}};
+		sipd_txn_respond(invite, &r, now);
 		return SIPD_ENOMEM;
+	}
 	memcpy(s->contact, o->dialog.local_contact.p, clen);
 	s->env = *env;
 	if (o->cb)
@@ -262,10 +412,10 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	sipd_stack_random_token(env->stack, s->tag, sizeof s->tag);
 	sipd_txn_set_user(invite, s);
 	sipd_stack_timer_init(&s->rel_timer, NULL, s);
-	uint8_t rnd[4];
-	sipd_stack_random_token(env->stack, (char *)rnd, sizeof rnd);
-	sipd_rel_uas_init(&s->rel, req, (enum sipd_rel_policy)o->rel_policy, 0,
-	                  (uint32_t)rnd[0] << 24 | (uint32_t)rnd[1] << 16 | (uint32_t)rnd[2] << 8 | rnd[3]);
+	/* RFC 3262 §3: the first RSeq uniform in 1 .. 2**31-1 (the engine adds
+	 * 1 to a value below 2**31-1); retransmissions at the stack's T1 */
+	sipd_rel_uas_init(&s->rel, req, (enum sipd_rel_policy)o->rel_policy,
+	                  sipd_stack_t1(env->stack), rand_below(s, 0x7fffffffu));
 	/* RFC 3262 §3: 420 when it requires 100rel and we do not do it, 421
 	 * when we require it and the INVITE does not support it */
 	char rh[64];
@@ -275,8 +425,7 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	if (rel_reject) {
 		rh[rb.overflow ? 0 : rb.len] = 0;
 		send_response(s, invite, rel_reject, NULL, SIPD_STR_NULL, false, false, rh);
-		sipd_txn_set_user(invite, NULL);
-		sipd_session_free(s);
+		discard(s);
 		return SIPD_EINVAL;
 	}
 	/* RFC 4028 §8.1: an interval below our Min-SE gets 422 */
@@ -290,23 +439,31 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 			sipd_st_write_response(&s->st_answer, &sb);
 			sh[sb.overflow ? 0 : sb.len] = 0;
 			send_response(s, invite, st_status, NULL, SIPD_STR_NULL, false, false, sh);
-			sipd_txn_set_user(invite, NULL);
-			sipd_session_free(s);
-			return SIPD_EINVAL;
+			discard(s);
+			return st_status == 400 ? SIPD_EPARSE : SIPD_EINVAL;
 		}
 		s->st_answer_tx = invite;
 	}
 	peer_allows(s, req);
-	/* §12.1.1: a dialog needs the peer's Contact; without one, 400 now */
+	/* §12.1.1: a dialog needs the peer's Contact; without one, 400 now.
+	 * Whatever else keeps the session from existing is answered here too,
+	 * so that no INVITE is left without a final response: 503 with
+	 * Retry-After when the dialog table is full (§21.5.4), 500 otherwise
+	 * (no memory, or a dialog with that id already there, §21.5.1). */
 	int rc = ensure_dialog(s);
+	if (rc == SIPD_EINVAL)
+		rc = SIPD_ESTATE; /* the dialog id is taken (the arguments were checked) */
 	if (rc == 0 && sipd_msg_has_session_body(req))
 		rc = sipd_oa_recv_offer(&s->oa, req->body);
 	if (rc) {
 		if (rc == SIPD_EPARSE)
 			send_response(s, invite, 400, "Missing or bad Contact", SIPD_STR_NULL, false, false,
 			              NULL);
-		sipd_txn_set_user(invite, NULL);
-		sipd_session_free(s);
+		else if (rc == SIPD_ELIMIT)
+			send_retry_after(s, invite, 503);
+		else
+			send_response(s, invite, 500, NULL, SIPD_STR_NULL, false, false, NULL);
+		discard(s);
 		return rc;
 	}
 	*out = s;
@@ -452,7 +609,7 @@ static int do_accept(struct sipd_session *s, struct sipd_str body)
 static void close_pending(struct sipd_session *s)
 {
 	while (s->npending) {
-		struct sipd_txn *tx = s->pending[--s->npending];
+		struct sipd_txn *tx = s->pending[--s->npending].tx;
 		send_response(s, tx, 487, NULL, SIPD_STR_NULL, false, false, NULL);
 		sipd_txn_set_user(tx, NULL);
 	}
@@ -498,17 +655,21 @@ static void client_done(struct sipd_session *s)
 }
 
 static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *method,
-                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body);
+                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body,
+                   struct sipd_txn **out);
 
 static int send_in_dialog(struct sipd_session *s, const char *method, const char *extra,
                           sipd_txn_cb cb, uint32_t cseq, struct sipd_str body)
 {
-	return send_in(s, s->d, method, extra, cb, cseq, body);
+	return send_in(s, s->d, method, extra, cb, cseq, body, NULL);
 }
 
 static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *method,
-                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body)
+                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body,
+                   struct sipd_txn **out)
 {
+	if (!d)
+		return SIPD_ESTATE; /* the dialog went on with other usages (drop_dialog) */
 	char buf[4096];
 	struct sipd_request r;
 	struct sipd_dialog_request dr = {.size = sizeof dr,
@@ -525,19 +686,25 @@ static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *me
 		r.flow.conn = 0;
 	if (!strcmp(method, "ACK"))
 		return sipd_stack_send_ack(s->env.stack, &r, now_of(s));
-	rc = sipd_stack_request(s->env.stack, &r, cb, cb ? s : NULL, now_of(s), NULL);
+	rc = sipd_stack_request(s->env.stack, &r, cb, cb ? s : NULL, now_of(s), out);
 	if (rc == 0 && cb)
 		s->client_txns++;
 	return rc;
 }
 
-static int send_bye(struct sipd_session *s, enum sipd_session_end why)
+/* BYE in the session's dialog, with the Reason asked for (RFC 3326). */
+static int bye_only(struct sipd_session *s)
 {
 	char extra[300];
 	extra[0] = 0;
 	if (s->bye_reason)
 		snprintf(extra, sizeof extra, "Reason: %s\r\n", s->bye_reason);
-	int rc = send_in_dialog(s, "BYE", extra[0] ? extra : NULL, NULL, 0, SIPD_STR_NULL);
+	return send_in_dialog(s, "BYE", extra[0] ? extra : NULL, NULL, 0, SIPD_STR_NULL);
+}
+
+static int send_bye(struct sipd_session *s, enum sipd_session_end why)
+{
+	int rc = bye_only(s);
 	close_pending(s);
 	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
 	return rc;
@@ -632,7 +799,7 @@ static void on_prack(struct sipd_session *s, struct sipd_txn *tx, const struct s
 static bool has_pending_method(const struct sipd_session *s, enum sipd_method m)
 {
 	for (size_t i = 0; i < s->npending; i++)
-		if (sipd_txn_request(s->pending[i])->method == m)
+		if (sipd_txn_request(s->pending[i].tx)->method == m)
 			return true;
 	return false;
 }
@@ -641,9 +808,18 @@ static bool has_pending_method(const struct sipd_session *s, enum sipd_method m)
 static void default_answer(struct sipd_session *s, struct sipd_txn *tx,
                            const struct sipd_msg *req)
 {
+	const struct pending *p = find_pending(s, tx);
+	if (!p)
+		return; /* answered already */
+	if (req->method == SIPD_METHOD_UPDATE && !p->offer) {
+		/* RFC 3311 §5.2: no offer, no offer in the 2xx (a refresh) */
+		sipd_session_respond(s, tx, 200, SIPD_STR_NULL, now_of(s));
+		return;
+	}
 	switch (req->method) {
-	case SIPD_METHOD_INVITE:
-	case SIPD_METHOD_UPDATE: {
+	case SIPD_METHOD_UPDATE:
+	case SIPD_METHOD_INVITE: {
+		/* the answer to its offer, or our offer (§14.2): what we agreed last */
 		struct sipd_str local = sipd_oa_local(&s->oa);
 		sipd_session_respond(s, tx, local.len ? 200 : 488, local, now_of(s));
 		return;
@@ -663,27 +839,43 @@ static void default_answer(struct sipd_session *s, struct sipd_txn *tx,
 	}
 }
 
+/* The request may wait for the application (503 or 500 when there is no
+ * room for it). */
+static bool room_for(struct sipd_session *s, struct sipd_txn *tx)
+{
+	unsigned refuse = reserve_pending(s);
+	if (refuse == 503)
+		send_retry_after(s, tx, 503);
+	else if (refuse)
+		send_response(s, tx, refuse, NULL, SIPD_STR_NULL, false, false, NULL);
+	return !refuse;
+}
+
 static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct sipd_msg *req)
 {
 	bool invite = req->method == SIPD_METHOD_INVITE;
-	/* §14.2, RFC 3311 §5.2: a request while ours is pending is glare (491); while
-	 * theirs is still unanswered, 500 with a Retry-After of 0-10 s */
-	if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
+	bool offer = sipd_msg_has_session_body(req);
+	enum sipd_oa_state oa = sipd_oa_state(&s->oa);
+	/* An offer while ours is pending is glare: 491 (§14.2; RFC 3311 §5.2 for
+	 * an UPDATE that carries one). A re-INVITE without one gets it too, as
+	 * its 2xx would have to offer (§14.2). An UPDATE without an offer offers
+	 * nothing (a session refresh, RFC 4028 §7.4): no glare, it goes on. */
+	if (oa == SIPD_OA_HAVE_LOCAL_OFFER && (invite || offer)) {
 		send_response(s, tx, 491, NULL, SIPD_STR_NULL, false, false, NULL);
 		return;
 	}
-	if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_REMOTE_OFFER ||
-	    (invite && (has_pending_method(s, SIPD_METHOD_INVITE) || s->wait_ack))) {
-		uint8_t r;
-		char extra[32];
-		sipd_stack_random_token(s->env.stack, (char *)&r, 1);
-		snprintf(extra, sizeof extra, "Retry-After: %u\r\n", (unsigned)(r % 11));
-		send_response(s, tx, 500, NULL, SIPD_STR_NULL, false, false, extra);
+	/* While an offer of theirs is unanswered, or for a re-INVITE another
+	 * INVITE of theirs or the ACK of our 2xx to it, 500 with a Retry-After
+	 * of 0-10 s (§14.2; RFC 3311 §5.2 for an UPDATE with an offer) */
+	if ((invite || offer) &&
+	    (oa == SIPD_OA_HAVE_REMOTE_OFFER ||
+	     (invite && (has_pending_method(s, SIPD_METHOD_INVITE) || s->wait_ack)))) {
+		send_retry_after(s, tx, 500);
 		return;
 	}
+	struct sipd_st_answer a;
 	if (s->st_on) {
 		/* RFC 4028 §8: a refresh carries its own interval (422 if too short) */
-		struct sipd_st_answer a;
 		unsigned st_status = sipd_st_recv_request(&s->stc, req, &a);
 		if (st_status) {
 			char sh[64];
@@ -694,14 +886,18 @@ static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct 
 			send_response(s, tx, st_status, NULL, SIPD_STR_NULL, false, false, sh);
 			return;
 		}
-		s->st_answer = a;
-		s->st_answer_tx = tx;
 	}
-	if (sipd_msg_has_session_body(req) && sipd_oa_recv_offer(&s->oa, req->body)) {
+	if (!room_for(s, tx))
+		return;
+	if (offer && sipd_oa_recv_offer(&s->oa, req->body)) {
 		send_response(s, tx, 500, NULL, SIPD_STR_NULL, false, false, NULL);
 		return;
 	}
-	add_pending(s, tx);
+	struct pending *p = add_pending(s, tx, offer);
+	if (s->st_on) {
+		p->st = true;
+		p->st_answer = a;
+	}
 	if (!s->cb.request || s->cb.request(s->arg, s, tx, req) < 0)
 		default_answer(s, tx, req);
 }
@@ -711,46 +907,57 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 {
 	tick(s, now);
 	const struct sipd_msg *req = sipd_txn_request(tx);
-	if (!req || !drop_pending(s, tx))
+	struct pending *p = req ? find_pending(s, tx) : NULL;
+	if (!p || code < 100 || code > 699)
 		return SIPD_EINVAL;
-	sipd_txn_set_user(tx, NULL);
 	bool ok = code >= 200 && code < 300;
-	bool modify = req->method == SIPD_METHOD_INVITE || req->method == SIPD_METHOD_UPDATE;
-	if (modify) {
-		bool offered = sipd_oa_state(&s->oa) == SIPD_OA_HAVE_REMOTE_OFFER;
-		if (ok) {
-			int rc = offered ? sipd_oa_send_answer(&s->oa, body)
-			         : body.len ? sipd_oa_send_offer(&s->oa, body) : 0;
-			if (rc)
-				return rc;
-			/* send the engine's copy: body may have pointed at what the
-			 * engine just replaced (the default answer is the last local) */
-			if (offered)
-				body = sipd_oa_local(&s->oa);
-			else if (body.len)
-				body = sipd_oa_pending_offer(&s->oa);
-			s->offer_in_2xx = !offered && body.len && req->method == SIPD_METHOD_INVITE;
-			/* §12.2.2, RFC 6141: an accepted target refresh updates the target */
-			sipd_dialog_refresh_target(s->d, req);
-		} else if (code >= 300) {
-			sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1 */
-		}
+	bool invite = req->method == SIPD_METHOD_INVITE;
+	bool modify = invite || req->method == SIPD_METHOD_UPDATE;
+	if (code < 200) {
+		/* a provisional (§8.2.6): the request still waits for its final
+		 * response, and stays on the list */
+		return send_response(s, tx, code, NULL, SIPD_STR_NULL, modify, false, NULL);
 	}
-	bool reinvite_2xx = ok && req->method == SIPD_METHOD_INVITE;
+	bool offered = p->offer;
+	/* RFC 3311 §5.2, RFC 6337 §2 (Table 1): an UPDATE without an offer
+	 * gets a 2xx without one; no exchange could bring its answer */
+	if (ok && modify && !invite && !offered && body.len)
+		return SIPD_EINVAL;
+	if (modify && ok) {
+		int rc = offered    ? sipd_oa_send_answer(&s->oa, body)
+		         : body.len ? sipd_oa_send_offer(&s->oa, body)
+		                    : 0;
+		if (rc)
+			return rc;
+		/* send the engine's copy: body may have pointed at what the
+		 * engine just replaced (the default answer is the last local) */
+		if (offered)
+			body = sipd_oa_local(&s->oa);
+		else if (body.len)
+			body = sipd_oa_pending_offer(&s->oa);
+		s->offer_in_2xx = !offered && body.len && invite;
+		/* §12.2.2, RFC 6141: an accepted target refresh updates the target */
+		if (s->d)
+			sipd_dialog_refresh_target(s->d, req);
+	} else if (modify && offered) {
+		sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1: their offer is refused */
+	}
+	bool reinvite_2xx = ok && invite;
 	char sh[128] = "";
-	bool st = s->st_on && s->st_answer_tx == tx && ok;
+	bool st = p->st && ok;
+	struct sipd_st_answer sta = p->st_answer;
 	if (st) {
 		struct sipd_buf sb;
 		sipd_buf_init(&sb, sh, sizeof sh - 1);
-		sipd_st_write_response(&s->st_answer, &sb);
+		sipd_st_write_response(&sta, &sb);
 		sh[sb.overflow ? 0 : sb.len] = 0;
 	}
-	if (s->st_answer_tx == tx)
-		s->st_answer_tx = NULL;
+	drop_pending(s, tx);
+	sipd_txn_set_user(tx, NULL);
 	int rc = send_response(s, tx, code, NULL, ok && modify ? body : SIPD_STR_NULL,
 	                       modify && code < 300, reinvite_2xx, sh[0] ? sh : NULL);
 	if (rc == 0 && st) {
-		sipd_st_answered(&s->st, &s->st_answer);
+		sipd_st_answered(&s->st, &sta);
 		st_arm(s); /* the peer refreshed: our clock starts again */
 	}
 	if (rc == 0 && reinvite_2xx) {
@@ -806,7 +1013,9 @@ int sipd_sessions_request(const struct sipd_session_env *env, struct sipd_txn *t
 		on_modify(s, tx, req);
 		return 0;
 	default:
-		add_pending(s, tx);
+		if (!room_for(s, tx))
+			return 0;
+		add_pending(s, tx, false);
 		if (!s->cb.request || s->cb.request(s->arg, s, tx, req) < 0)
 			default_answer(s, tx, req);
 		return 0;
@@ -842,13 +1051,24 @@ void sipd_session_free(struct sipd_session *s)
 	sipd_stack_timer_cancel(s->env.stack, &s->glare);
 	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
 	sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
-	if (s->client_txns || s->inv) {
-		/* callbacks still point here: the last one frees (session_release) */
-		s->freed = true;
+	s->freed = true;
+	if (s->state != SIPD_SESSION_TERMINATED) {
+		/* Nothing may be left hanging on an INVITE without its final
+		 * response: ours is cancelled (§9.1), and a 2xx that still comes
+		 * is ACKed and ended with BYE (uac_answered, §15); the peer's gets
+		 * 480 (as SIP.js's dispose() rejects). A confirmed session just
+		 * stops: the dialog may live on elsewhere (sipd_dialog_snapshot). */
+		if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED && !s->cancelled &&
+		    sipd_invite_cancel(s->inv, NULL, now_of(s)) == 0)
+			s->cancelled = true;
+		if (s->uas && s->invite && s->state < SIPD_SESSION_WAIT_ACK &&
+		    send_response(s, s->invite, 480, NULL, SIPD_STR_NULL, false, false, NULL) == 0)
+			sipd_rel_uas_final(&s->rel, 480);
 		set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_NONE, NULL);
-		return;
 	}
-	session_release(s);
+	/* callbacks still pointing here: the last of them frees */
+	if (!s->client_txns && !s->inv)
+		session_release(s);
 }
 
 static void session_release(struct sipd_session *s)
@@ -856,9 +1076,11 @@ static void session_release(struct sipd_session *s)
 	if (s->invite)
 		sipd_txn_set_user(s->invite, NULL);
 	for (size_t i = 0; i < s->npending; i++)
-		sipd_txn_set_user(s->pending[i], NULL);
-	if (s->d)
+		sipd_txn_set_user(s->pending[i].tx, NULL);
+	drop_dialog(s, SIPD_END_LOCAL);
+	if (s->own_d)
 		sipd_dialog_free(s->d);
+	free(s->pending);
 	sipd_oa_free(&s->oa);
 	free(s->bye_reason);
 	free(s->modify_offer);
@@ -876,7 +1098,8 @@ void *sipd_session_arg(const struct sipd_session *s) { return s->arg; }
 /* ---------------------------------------------------------------- UAC */
 
 static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *method,
-                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body);
+                   const char *extra, sipd_txn_cb cb, uint32_t cseq, struct sipd_str body,
+                   struct sipd_txn **out);
 static void generic_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
                        const struct sipd_msg *resp);
 
@@ -918,7 +1141,7 @@ static bool uac_reliable(struct sipd_session *s, struct sipd_dialog *d, const st
 	sipd_buf_init(&b, rack, sizeof rack - 1);
 	sipd_rel_uac_build_rack(&s->forks[i].rel, &b);
 	rack[b.overflow ? 0 : b.len] = 0;
-	send_in(s, d, "PRACK", rack, generic_cb, 0, body);
+	send_in(s, d, "PRACK", rack, generic_cb, 0, body, NULL);
 	return true;
 }
 
@@ -927,6 +1150,8 @@ static void uac_provisional(void *arg, struct sipd_invite *inv, struct sipd_dial
 {
 	(void)inv;
 	struct sipd_session *s = arg;
+	if (s->state == SIPD_SESSION_TERMINATED)
+		return; /* freed: the INVITE is being cancelled, nothing to PRACK */
 	if (d && !uac_reliable(s, d, resp))
 		return;
 	if (d && !s->d) {
@@ -949,13 +1174,20 @@ static struct sipd_str uac_ack_body(void *arg, struct sipd_invite *inv, struct s
 	if (s->state == SIPD_SESSION_CONFIRMED || s->state == SIPD_SESSION_TERMINATED)
 		return sipd_oa_state(&s->oa) == SIPD_OA_STABLE && s->offer_in_2xx ? sipd_oa_local(&s->oa)
 		                                                                   : SIPD_STR_NULL;
-	if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
+	enum sipd_oa_state oa = sipd_oa_state(&s->oa);
+	if (oa == SIPD_OA_HAVE_LOCAL_OFFER) {
 		if (sipd_msg_has_session_body(resp))
 			sipd_oa_recv_answer(&s->oa, resp->body);
 		else
 			sipd_oa_rollback(&s->oa); /* a 2xx without the answer (§13.2.1) */
 		return SIPD_STR_NULL;
 	}
+	/* Once an exchange completed before the 2xx (in a reliable provisional
+	 * and its PRACK, RFC 3262 §5, or an early UPDATE, RFC 3311 §5.1), the
+	 * 2xx can bring no new offer: a description in it repeats the answer
+	 * (§13.2.1, RFC 3264 §4, RFC 6337 §3.1.1), and the ACK carries none */
+	if (oa != SIPD_OA_INITIAL)
+		return SIPD_STR_NULL;
 	/* late offer: the 2xx has the offer, the ACK our answer (§13.2.1) */
 	if (!sipd_msg_has_session_body(resp) || sipd_oa_recv_offer(&s->oa, resp->body))
 		return SIPD_STR_NULL;
@@ -978,15 +1210,24 @@ static void uac_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog 
 			sipd_dialog_set_user(s->d, NULL);
 		s->d = d;
 	}
-	sipd_dialog_set_user(d, s);
+	s->usage = true;
 	sipd_dialog_usage_add(d);
+	if (s->state == SIPD_SESSION_TERMINATED) {
+		/* §15, §13.2.2.4: freed before its 2xx, the session wants no call:
+		 * the INVITE client ACKed the 2xx, BYE ends it. No timer starts, no
+		 * request reaches the session (481), and the dialog goes with it. */
+		bye_only(s);
+		drop_dialog(s, SIPD_END_LOCAL_BYE);
+		return;
+	}
+	sipd_dialog_set_user(d, s);
 	if (s->st_on && sipd_st_recv_2xx(&s->st, &s->stc, resp) == 0)
 		st_arm(s);
 	peer_allows(s, resp);
 	if (s->cancelled) {
 		/* §9.1: the 2xx crossed our CANCEL: it was ACKed, now BYE */
 		set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
-		send_bye(s, SIPD_SESSION_END_CANCELLED);
+		send_bye(s, (enum sipd_session_end)s->cancel_end);
 		return;
 	}
 	set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
@@ -1005,7 +1246,7 @@ static void uac_failed(void *arg, struct sipd_invite *inv, const struct sipd_msg
 		s->d = NULL;
 	}
 	set_state(s, SIPD_SESSION_TERMINATED,
-	          s->cancelled ? SIPD_SESSION_END_CANCELLED
+	          s->cancelled ? (enum sipd_session_end)s->cancel_end
 	          : (!resp || resp->status == 408) ? SIPD_SESSION_END_ERROR
 	                                           : SIPD_SESSION_END_REJECTED,
 	          resp);
@@ -1017,7 +1258,7 @@ static void uac_done(void *arg, struct sipd_invite *inv)
 	struct sipd_session *s = arg;
 	s->inv = NULL;
 	/* an early dialog the invite freed is no longer ours */
-	if (s->d && s->state < SIPD_SESSION_CONFIRMED)
+	if (s->d && !s->usage && !s->own_d)
 		s->d = NULL;
 	if (s->freed && !s->client_txns)
 		session_release(s);
@@ -1095,9 +1336,14 @@ int sipd_session_cancel(struct sipd_session *s, const char *reason, uint64_t now
 	if (s->uas || !s->inv || s->state >= SIPD_SESSION_CONFIRMED || s->cancelled)
 		return SIPD_ESTATE;
 	int rc = sipd_invite_cancel(s->inv, reason, now_of(s));
-	if (rc == 0)
-		s->cancelled = true;
-	return rc;
+	if (rc)
+		return rc;
+	s->cancelled = true;
+	s->cancel_end = SIPD_SESSION_END_CANCELLED;
+	/* a 2xx that crosses the CANCEL is ended by a BYE with the same Reason */
+	if (reason)
+		set_bye_reason(s, reason);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- modify */
@@ -1109,14 +1355,26 @@ static int send_modify(struct sipd_session *s);
 static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
                       const struct sipd_msg *resp)
 {
-	(void)tx;
 	struct sipd_session *s = arg;
 	if (ev == SIPD_TXN_TERMINATED) {
+		if (s->modify_tx == tx)
+			s->modify_tx = NULL;
 		client_done(s);
 		return;
 	}
-	if (s->freed || (ev == SIPD_TXN_RESPONSE && resp->status < 200) || !s->modifying)
+	if (ev == SIPD_TXN_RESPONSE && resp->status < 200)
 		return;
+	if (tx != s->modify_tx || !s->modifying || s->state == SIPD_SESSION_TERMINATED) {
+		/* Not the answer awaited: a 2xx retransmitted after the first one
+		 * was taken, or the 2xx of an earlier re-INVITE. Every 2xx to an
+		 * INVITE gets its ACK, the same one again (§13.2.2.4, §14.1, RFC
+		 * 6026 §8.10: the transaction hands each retransmission up). */
+		if (ev == SIPD_TXN_RESPONSE && resp->status < 300 &&
+		    resp->cseq.method == SIPD_METHOD_INVITE)
+			send_in_dialog(s, "ACK", NULL, NULL, resp->cseq.seq, SIPD_STR_NULL);
+		return;
+	}
+	s->modify_tx = NULL; /* answered: what else comes on it is a retransmission */
 	unsigned code = resp ? resp->status : 408;
 	if (code >= 200 && code < 300) {
 		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
@@ -1130,7 +1388,7 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 			st_arm(s); /* RFC 4028 §7.2: the refresh worked */
 		peer_allows(s, resp);
 		if (!s->modify_update)
-			send_in_dialog(s, "ACK", NULL, NULL, s->modify_cseq, SIPD_STR_NULL);
+			send_in_dialog(s, "ACK", NULL, NULL, resp->cseq.seq, SIPD_STR_NULL);
 		s->modifying = false;
 		if (s->cb.modified && !s->refreshing)
 			s->cb.modified(s->arg, s, resp);
@@ -1139,13 +1397,12 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 	}
 	sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1 */
 	if (code == 491 && !s->no_glare_retry) {
-		/* §14.1: try again after a random delay: 2.1-4 s when we own the
-		 * Call-ID (we sent the dialog's first INVITE), else 0-2 s */
-		uint8_t r[2];
-		sipd_stack_random_token(s->env.stack, (char *)r, 2);
-		unsigned step = (unsigned)(r[0] * 36 + r[1]) % 191; /* 0..190, in 10 ms */
-		uint64_t delay = sipd_dialog_role(s->d) == SIPD_DIALOG_UAC ? 2100 + step * 10
-		                                                              : (step * 2000u) / 190;
+		/* §14.1: try again after a random delay in units of 10 ms: 2.1-4 s
+		 * when we own the Call-ID (we sent the dialog's first INVITE), else
+		 * 0-2 s, each step equally likely */
+		uint64_t delay = sipd_dialog_role(s->d) == SIPD_DIALOG_UAC
+		                         ? 2100 + 10 * (uint64_t)rand_below(s, 191)
+		                         : 10 * (uint64_t)rand_below(s, 201);
 		s->glare.cb = glare_fired;
 		sipd_stack_timer_arm(s->env.stack, &s->glare, now_of(s) + delay);
 		return;
@@ -1181,14 +1438,13 @@ static int send_modify(struct sipd_session *s)
 		sipd_st_write_request(&s->st, &s->stc, &sb);
 		sh[sb.overflow ? 0 : sb.len] = 0;
 	}
-	rc = send_in_dialog(s, s->modify_update ? "UPDATE" : "INVITE", sh[0] ? sh : NULL, modify_cb,
-	                    0, (struct sipd_str){s->modify_offer, s->modify_len});
+	rc = send_in(s, s->d, s->modify_update ? "UPDATE" : "INVITE", sh[0] ? sh : NULL, modify_cb,
+	             0, (struct sipd_str){s->modify_offer, s->modify_len}, &s->modify_tx);
 	if (rc) {
 		if (offer)
 			sipd_oa_rollback(&s->oa);
 		return rc;
 	}
-	sipd_dialog_local_seq(s->d, &s->modify_cseq);
 	return 0;
 }
 
@@ -1347,8 +1603,11 @@ int sipd_session_replace(struct sipd_session *s, uint64_t now)
 	if (s->state == SIPD_SESSION_TERMINATED)
 		return SIPD_ESTATE;
 	if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED) {
+		/* the end reason waits for the CANCEL to end the INVITE (487), or
+		 * for the BYE of a 2xx that crossed it */
 		int rc = sipd_session_cancel(s, "SIP;cause=200;text=\"Replaced\"", now);
-		s->end = SIPD_SESSION_END_REPLACED;
+		if (rc == 0)
+			s->cancel_end = SIPD_SESSION_END_REPLACED;
 		return rc;
 	}
 	if (s->wait_ack || s->state < SIPD_SESSION_WAIT_ACK)
