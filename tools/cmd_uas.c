@@ -250,7 +250,7 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	                              .rel_policy = SIPD_REL_SUPPORTED};
 	uint64_t now = sipd_runtime_now(u->rt);
 	if (sipd_session_uas(&u->env, tx, from, &o, now, &c->s)) {
-		free(c); /* answered 400 when the INVITE had no usable Contact */
+		free(c); /* the session answered it (400, 420-422, 500, 503) */
 		return 0;
 	}
 	uv_timer_init(sipd_runtime_loop(u->rt), &c->t);
