@@ -21,9 +21,11 @@
  *             is no server_done routing.
  *   dialogs:  from the dialog table's state callback, on TERMINATED, call
  *             sipd_subscriptions_dialog_ended(): subscriptions still on a
- *             dialog that another usage ended outright (the session layer
- *             terminates its dialog on BYE today) end with it instead of
- *             pointing at freed memory.
+ *             dialog that something ended outright (a 481 or 408 to a
+ *             request of another usage, RFC 5057 §5) end with it instead of
+ *             pointing at freed memory. A BYE does not: the session gives
+ *             back its usage and the dialog lives while a subscription
+ *             does (RFC 6665 §4.5.2).
  *
  * Choices this module makes where the RFCs leave room:
  *   - Refresh (§4.1.2.2): at 90% of the granted duration, but never later

@@ -982,11 +982,8 @@ static void rfc6665_4_1_3_deactivated_retry_and_probation(void **state)
 	teardown();
 }
 
-/* The session layer ends its dialog outright on BYE today (not by usage):
- * subscriptions on that dialog learn it through
- * sipd_subscriptions_dialog_ended() and end (SIPD_SUB_END_DIALOG) rather
- * than keep a dialog that is about to be freed. */
-static void rfc5057_dialog_ended_by_another_usage(void **state)
+/* RFC 3515 §2.4.6: a NOTIFY for the dialog's first REFER may omit the id. */
+static void rfc3515_2_4_6_notify_without_id(void **state)
 {
 	(void)state;
 	world(13);
@@ -998,7 +995,6 @@ static void rfc5057_dialog_ended_by_another_usage(void **state)
 	assert_int_equal(sipd_refer(N[0].set, &o, S.now, &sub), 0);
 	sim_run(&S, S.now + 100);
 	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_ACTIVE);
-	/* RFC 3515 §2.4.6: a NOTIFY for the dialog's first REFER may omit the id */
 	struct sipd_dialog *d = sipd_subscription_dialog(sub);
 	struct sipd_str cid = sipd_dialog_call_id(d), lt = sipd_dialog_local_tag(d),
 			rt = sipd_dialog_remote_tag(d);
@@ -1016,14 +1012,44 @@ static void rfc5057_dialog_ended_by_another_usage(void **state)
 	assert_int_equal(strncmp(S.last[0], "SIP/2.0 200", 11), 0);
 	assert_int_equal(N[0].nnotify, 2);
 	assert_string_equal(N[0].body[1], "SIP/2.0 180 Ringing\r\n");
+	teardown();
+}
+
+/* RFC 6665 §4.5.2 (RFC 5057): a BYE ends the INVITE usage only. The REFER
+ * subscription on the same dialog lives on; the dialog ends with its last
+ * usage, here the final sipfrag NOTIFY (RFC 3515 §2.4.7). */
+static void rfc6665_4_5_2_refer_outlives_bye(void **state)
+{
+	(void)state;
+	world(13);
+	add_set(0, NULL);
+	add_set(1, NULL);
+	call();
+	struct sipd_subscribe_opts o = refer_opts(sipd_session_dialog(N[0].session));
+	struct sipd_subscription *sub;
+	assert_int_equal(sipd_refer(N[0].set, &o, S.now, &sub), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_ACTIVE);
+	struct sipd_dialog *d = sipd_subscription_dialog(sub);
 	assert_int_equal(sipd_session_bye(N[0].session, NULL, S.now), 0);
 	sim_run(&S, S.now + 100);
+	assert_int_equal(sipd_session_state(N[0].session), SIPD_SESSION_TERMINATED);
+	/* the subscription and its dialog survive the BYE on both sides */
+	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_ACTIVE);
+	assert_ptr_equal(sipd_subscription_dialog(sub), d);
+	assert_int_equal(sipd_dialog_state(d), SIPD_DIALOG_CONFIRMED);
+	assert_int_equal(sipd_subscription_state(N[1].sub), SIPD_SUB_ACTIVE);
+	assert_int_equal(sipd_dialogs_count(N[0].dialogs), 1);
+	assert_int_equal(sipd_dialogs_count(N[1].dialogs), 1);
+	/* the referred request's outcome: the final NOTIFY ends the
+	 * subscription, and the dialog with its last usage */
+	assert_int_equal(sipd_refer_progress(N[1].sub, 200, NULL, S.now), 0);
+	sim_run(&S, S.now + 2000);
 	assert_int_equal(sipd_subscription_state(sub), SIPD_SUB_TERMINATED);
-	assert_int_equal(sipd_subscription_reason(sub), SIPD_SUB_END_DIALOG);
-	assert_null(sipd_subscription_dialog(sub));
+	assert_int_equal(sipd_subscription_reason(sub), SIPD_SUB_END_NORESOURCE);
 	assert_int_equal(sipd_subscription_state(N[1].sub), SIPD_SUB_TERMINATED);
-	assert_int_equal(sipd_refer_progress(N[1].sub, 200, NULL, S.now), SIPD_ESTATE);
-	assert_int_equal(sim_count(&S, 1, "NOTIFY"), 1);
+	assert_int_equal(sipd_dialogs_count(N[0].dialogs), 0);
+	assert_int_equal(sipd_dialogs_count(N[1].dialogs), 0);
 	teardown();
 }
 
@@ -1156,7 +1182,8 @@ int main(void)
 		cmocka_unit_test(rfc4488_refer_sub_false_no_subscription),
 		cmocka_unit_test(rfc6665_4_5_2_bye_leaves_the_subscription_and_dialog),
 		cmocka_unit_test(rfc6665_4_1_3_deactivated_retry_and_probation),
-		cmocka_unit_test(rfc5057_dialog_ended_by_another_usage),
+		cmocka_unit_test(rfc3515_2_4_6_notify_without_id),
+		cmocka_unit_test(rfc6665_4_5_2_refer_outlives_bye),
 		cmocka_unit_test(rfc6665_4_2_2_and_4_1_2_2_481_ends_either_side),
 		cmocka_unit_test(rfc3515_2_refer_out_of_dialog),
 		cmocka_unit_test(rfc6665_4_1_2_lossy_link),
