@@ -301,19 +301,19 @@ static void respond_uint(struct sipd_registrar *r, struct sipd_txn *tx, unsigned
 	respond(r, tx, code, NULL, line, b.len);
 }
 
-/* §10.3 step 8: 200 with every binding and its remaining interval. */
-static void respond_bindings(struct sipd_registrar *r, struct sipd_txn *tx, struct reg_aor *a,
-                             uint64_t now)
+/* The bytes of a binding's line in the 200, at most: "Contact: <", ">",
+ * ";q=0.xxx", ";expires=" and ten digits, CRLF. */
+static size_t line_size(const struct reg_binding *b)
 {
-	size_t cap = 64;
-	for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next)
-		cap += strlen(b->uri) + strlen(b->params) + 64;
-	char *mem = malloc(cap);
-	if (!mem) {
-		/* the change is made; the list is what could not be written */
-		respond(r, tx, 500, NULL, NULL, 0);
-		return;
-	}
+	return strlen(b->uri) + strlen(b->params) + 64;
+}
+
+/* §10.3 step 8: 200 with every binding and its remaining interval, written
+ * into mem (cap bytes, sized with line_size() before anything changed, so
+ * that a change made is always answered 200). */
+static void respond_bindings(struct sipd_registrar *r, struct sipd_txn *tx, struct reg_aor *a,
+                             uint64_t now, char *mem, size_t cap)
+{
 	struct sipd_buf buf;
 	sipd_buf_init(&buf, mem, cap);
 	for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next) {
@@ -327,8 +327,7 @@ static void respond_bindings(struct sipd_registrar *r, struct sipd_txn *tx, stru
 		sipd_buf_putu(&buf, remaining(b, now));
 		sipd_buf_puts(&buf, "\r\n");
 	}
-	respond(r, tx, 200, NULL, mem, buf.len);
-	free(mem);
+	respond(r, tx, 200, NULL, mem, buf.overflow ? 0 : buf.len);
 }
 
 /* The header parameters of a Contact other than expires and q, to keep. */
@@ -453,7 +452,8 @@ static void remove_all(struct sipd_registrar *r, struct sipd_txn *tx, const stru
 		aor_drop(r, a);
 		purged = true;
 	}
-	respond_bindings(r, tx, NULL, now);
+	char none[1];
+	respond_bindings(r, tx, NULL, now, none, sizeof none);
 changed:
 	if (purged && r->cfg.changed)
 		r->cfg.changed(r->cfg.arg, aor, now);
@@ -483,6 +483,43 @@ static bool claimed(const struct plan *plan, size_t np, const struct reg_binding
 		if (!plan[k].dup && plan[k].old == b)
 			return true;
 	return false;
+}
+
+/* Makes the prepared changes; true when any binding changed. Nothing here
+ * can fail. */
+static bool commit(struct sipd_registrar *r, struct reg_aor *a, struct plan *plan, size_t np)
+{
+	bool any = false;
+	for (size_t k = 0; k < np; k++) {
+		struct plan *p = &plan[k];
+		if (p->dup || (!p->old && !p->fresh))
+			continue;
+		any = true;
+		if (p->fresh)
+			p->fresh->aor = a;
+		if (p->old) {
+			struct reg_binding **pp = &a->bindings;
+			while (*pp != p->old)
+				pp = &(*pp)->next;
+			if (p->fresh) {
+				p->fresh->next = p->old->next;
+				*pp = p->fresh; /* in the old one's place */
+			} else {
+				*pp = p->old->next;
+				a->n--;
+				r->stats.bindings--;
+			}
+			free_binding(r, p->old);
+		} else {
+			struct reg_binding **pp = &a->bindings;
+			while (*pp)
+				pp = &(*pp)->next;
+			*pp = p->fresh;
+			a->n++;
+			r->stats.bindings++;
+		}
+	}
+	return any;
 }
 
 /* Steps 6 (without "*") to 8. */
@@ -592,53 +629,34 @@ static void update(struct sipd_registrar *r, struct sipd_txn *tx, const struct s
 			goto out;
 		}
 	}
+	size_t cap = 1;
+	for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next)
+		cap += line_size(b);
+	for (size_t k = 0; k < np; k++)
+		if (plan[k].fresh)
+			cap += line_size(plan[k].fresh);
+	char *mem = malloc(cap);
+	if (!mem || (fresh_aor && sipd_hmap_insert(&r->aors, &fresh_aor->node))) {
+		for (size_t k = 0; k < np; k++)
+			if (plan[k].fresh)
+				free_binding(r, plan[k].fresh);
+		free(fresh_aor);
+		free(mem);
+		code = 500;
+		goto out;
+	}
 	if (fresh_aor) {
-		if (sipd_hmap_insert(&r->aors, &fresh_aor->node)) {
-			for (size_t k = 0; k < np; k++)
-				if (plan[k].fresh)
-					free_binding(r, plan[k].fresh);
-			free(fresh_aor);
-			code = 500;
-			goto out;
-		}
 		r->stats.aors++;
 		a = fresh_aor;
 	}
-	/* commit */
-	for (size_t k = 0; k < np; k++) {
-		struct plan *p = &plan[k];
-		if (p->dup || (!p->old && !p->fresh))
-			continue;
+	if (commit(r, a, plan, np))
 		purged = true;
-		if (p->fresh)
-			p->fresh->aor = a;
-		if (p->old) {
-			struct reg_binding **pp = &a->bindings;
-			while (*pp != p->old)
-				pp = &(*pp)->next;
-			if (p->fresh) {
-				p->fresh->next = p->old->next;
-				*pp = p->fresh; /* in the old one's place */
-			} else {
-				*pp = p->old->next;
-				a->n--;
-				r->stats.bindings--;
-			}
-			free_binding(r, p->old);
-		} else {
-			struct reg_binding **pp = &a->bindings;
-			while (*pp)
-				pp = &(*pp)->next;
-			*pp = p->fresh;
-			a->n++;
-			r->stats.bindings++;
-		}
-	}
 	if (a && !a->n) {
 		aor_drop(r, a);
 		a = NULL;
 	}
-	respond_bindings(r, tx, a, now);
+	respond_bindings(r, tx, a, now, mem, cap);
+	free(mem);
 	free(plan);
 	goto changed;
 out:
