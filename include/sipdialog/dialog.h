@@ -183,7 +183,8 @@ struct sipd_dialog_request {
  * §12.2.1.1 and §16.12.1.2), From and To with tags, Call-ID, CSeq, Max-Forwards,
  * Contact, then the caller's headers. `next_hop` is the URI to resolve for
  * the flow (the first route, or the remote target). Returns 0, SIPD_ENOSPC
- * or SIPD_ESTATE (terminated). */
+ * or SIPD_ESTATE (terminated; an ACK can still be built, for the copies of
+ * a 2xx that keep coming while the INVITE lives, §13.2.2.4). */
 int sipd_dialog_request(struct sipd_dialog *d, const struct sipd_dialog_request *r, char *buf,
                         size_t cap, struct sipd_request *out, struct sipd_str *next_hop);
 

@@ -525,9 +525,12 @@ int sipd_dialog_request(struct sipd_dialog *d, const struct sipd_dialog_request 
 {
 	if (!d || !r || !out || !r->method.len)
 		return SIPD_EINVAL;
-	if (d->state == SIPD_DIALOG_TERMINATED)
-		return SIPD_ESTATE;
 	enum sipd_method m = sipd_method_lookup(r->method.p, r->method.len);
+	/* An ended dialog sends nothing, but for the ACK of a copy of its 2xx:
+	 * every copy is ACKed while the INVITE lives, even after our BYE
+	 * (§13.2.2.4). */
+	if (d->state == SIPD_DIALOG_TERMINATED && m != SIPD_METHOD_ACK)
+		return SIPD_ESTATE;
 	uint32_t cseq = r->cseq;
 	if (!cseq)
 		cseq = d->has_local_seq ? d->local_seq + 1 : 1;

@@ -613,6 +613,37 @@ static void rfc3261_9_1_cancel_crossing_2xx_is_acked_and_byed(void **state)
 	teardown_two(&sim);
 }
 
+/* §13.2.2.4: every 2xx is ACKed, copies included, even once our BYE has
+ * ended the dialog: here the 2xx crossed our CANCEL and the first ACK (and
+ * the BYE with it) were lost, so the callee sends the 2xx again. */
+static void rfc3261_13_2_2_4_2xx_after_our_bye_acked_again(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 44, HOLD);
+	sim.links[0][1].delay_ms = 50;
+	sim.links[1][0].delay_ms = 50;
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 60);
+	assert_int_equal(sipd_session_progress(callee.s, 180, SIPD_STR_NULL, sim.now), 0);
+	sim_run(&sim, sim.now + 60);
+	assert_int_equal(sipd_session_cancel(uc.s, NULL, sim.now), 0);
+	assert_int_equal(
+		sipd_session_accept(callee.s, (struct sipd_str){ANSWER_SDP, strlen(ANSWER_SDP)}, sim.now), 0);
+	uint64_t t = sim.now;
+	sim_run(&sim, t + 45);
+	sim.links[0][1].cut = true; /* the ACK and the BYE sent at +50 are lost */
+	sim_run(&sim, t + 55);
+	sim.links[0][1].cut = false;
+	assert_int_equal(sim_count(&sim, 0, "ACK"), 1);
+	sim_run(&sim, t + 5000);
+	assert_true(sim_count(&sim, 1, "SIP/2.0 200") >= 2);
+	assert_true(sim_count(&sim, 0, "ACK") >= 2);
+	assert_int_equal(uc.end, SIPD_SESSION_END_CANCELLED);
+	assert_int_equal(callee.end, SIPD_SESSION_END_BYE_REMOTE);
+	teardown_two(&sim);
+}
+
 static void rfc3261_14_1_glare_resolved_by_backoff(void **state)
 {
 	(void)state;
@@ -870,6 +901,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_13_2_1_late_offer_answer_in_ack),
 		cmocka_unit_test(rfc3261_9_1_uac_cancel),
 		cmocka_unit_test(rfc3261_9_1_cancel_crossing_2xx_is_acked_and_byed),
+		cmocka_unit_test(rfc3261_13_2_2_4_2xx_after_our_bye_acked_again),
 		cmocka_unit_test(rfc3261_14_1_glare_resolved_by_backoff),
 		cmocka_unit_test(rfc3311_update_modifies_session),
 		cmocka_unit_test(rfc3262_reliable_183_prack_then_2xx),
