@@ -193,7 +193,8 @@ struct sipd_reg_client_config {
 /* Creates a client; it sends nothing until sipd_reg_client_register().
  * Returns 0 and *out, SIPD_EINVAL (no stack, registrar, aor or contact; a
  * registrar that is not a SIP or SIPS URI or has a userinfo, an AOR that is
- * not a SIP or SIPS URI, a contact that is not a URI, header lines not ending
+ * not a SIP or SIPS URI, a contact that is not a URI, contact_params that do
+ * not start with ';', do not parse or name expires, header lines not ending
  * in CRLF; auth config refused by sipd_auth_client_create()), or
  * SIPD_ENOMEM. Free it with sipd_reg_client_destroy(). */
 int sipd_reg_client_create(const struct sipd_reg_client_config *cfg, struct sipd_reg_client **out);

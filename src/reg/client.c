@@ -129,6 +129,25 @@ static bool header_lines(const char *h)
 	return n == 0 || (n >= 2 && h[n - 2] == '\r' && h[n - 1] == '\n');
 }
 
+/* Our Contact as it will be sent parses, and its parameters leave expires to
+ * us (§10.2.1.1). */
+static bool contact_ok(const char *uri, const char *params)
+{
+	char text[REG_MAX_URI + 256];
+	struct sipd_buf b;
+	sipd_buf_init(&b, text, sizeof text);
+	sipd_buf_puts(&b, "<");
+	sipd_buf_puts(&b, uri);
+	sipd_buf_puts(&b, ">");
+	if (params)
+		sipd_buf_puts(&b, params);
+	struct sipd_nameaddr na;
+	struct sipd_str v;
+	return !b.overflow && (!params || !params[0] || params[0] == ';') &&
+	       sipd_nameaddr_parse(&na, (struct sipd_str){text, b.len}, false, NULL) == 0 &&
+	       !na.star && sipd_param_find(na.params, "expires", &v) == SIPD_ENOTFOUND;
+}
+
 int sipd_reg_client_create(const struct sipd_reg_client_config *cfg, struct sipd_reg_client **out)
 {
 	if (!out)
@@ -146,7 +165,7 @@ int sipd_reg_client_create(const struct sipd_reg_client_config *cfg, struct sipd
 	if (!cfg->contact || strlen(cfg->contact) > REG_MAX_URI ||
 	    sipd_uri_parse(&u, cfg->contact, strlen(cfg->contact), NULL))
 		return SIPD_EINVAL;
-	if (!header_lines(cfg->headers))
+	if (!header_lines(cfg->headers) || !contact_ok(cfg->contact, cfg->contact_params))
 		return SIPD_EINVAL;
 	struct sipd_reg_client *c = calloc(1, sizeof *c);
 	if (!c)

@@ -577,7 +577,21 @@ static void rfc3261_10_3_step8_bindings_listed_with_remaining(void **state)
 		200);
 	sim_run(&S, T0 + 100500);
 	struct seen seen;
-	struct sipd_reg_client *c = client(AOR, "sip:alice@10.0.0.2", 600, NULL, &seen);
+	memset(&seen, 0, sizeof seen);
+	struct sipd_reg_client_config cfg = {
+		.size = sizeof cfg,
+		.stack = S.nodes[0].st,
+		.registrar = "sip:biloxi.com",
+		.aor = AOR,
+		.contact = "sip:alice@10.0.0.2",
+		.contact_params = ";q=0.7",
+		.expires = 600,
+		.flow = sim_flow(&S, 0, 1, SIPD_TP_UDP),
+		.cb = on_event,
+		.arg = &seen,
+	};
+	struct sipd_reg_client *c;
+	assert_int_equal(sipd_reg_client_create(&cfg, &c), 0);
 	assert_int_equal(sipd_reg_client_register(c, S.now), 0);
 	sim_run(&S, S.now + 10);
 	assert_int_equal(seen.n[SIPD_REG_REGISTERED], 1);
@@ -587,6 +601,8 @@ static void rfc3261_10_3_step8_bindings_listed_with_remaining(void **state)
 	assert_false(seen.ours[0]);
 	assert_string_equal(seen.uris[1], "sip:alice@10.0.0.2");
 	assert_int_equal(seen.expires[1], 600);
+	assert_int_equal(seen.q[1], 700);
+	assert_int_equal(seen.q[0], -1);
 	assert_true(seen.ours[1]);
 	assert_int_equal(seen.last.expires, 600);
 	/* a query: no Contact, nothing changes, everything listed */
@@ -595,7 +611,7 @@ static void rfc3261_10_3_step8_bindings_listed_with_remaining(void **state)
 	assert_int_equal(inject(AOR, "q1", 1, "", NULL), 200);
 	assert_int_equal(changes, before);
 	assert_non_null(strstr(S.last[1], "Contact: <sip:alice@10.0.0.1>;expires=3400\r\n"));
-	assert_non_null(strstr(S.last[1], "Contact: <sip:alice@10.0.0.2>;expires=501\r\n"));
+	assert_non_null(strstr(S.last[1], "Contact: <sip:alice@10.0.0.2>;q=0.7;expires=501\r\n"));
 	sipd_reg_client_destroy(c);
 	end_world();
 }
@@ -885,6 +901,14 @@ static void registration_bad_configs(void **state)
 	cfg.headers = "Route: <sip:p>";
 	assert_int_equal(sipd_reg_client_create(&cfg, &c), SIPD_EINVAL);
 	cfg.headers = NULL;
+	cfg.contact_params = "q=0.5";
+	assert_int_equal(sipd_reg_client_create(&cfg, &c), SIPD_EINVAL);
+	cfg.contact_params = ";expires=60";
+	assert_int_equal(sipd_reg_client_create(&cfg, &c), SIPD_EINVAL);
+	cfg.contact_params = ";q=0.5;+sip.instance=\"<urn:uuid:1>\"";
+	assert_int_equal(sipd_reg_client_create(&cfg, &c), 0);
+	sipd_reg_client_destroy(c);
+	cfg.contact_params = NULL;
 	cfg.contact = NULL;
 	assert_int_equal(sipd_reg_client_create(&cfg, &c), SIPD_EINVAL);
 	struct sipd_registrar_config rc = {
