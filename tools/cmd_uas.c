@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include <sipdialog/auth.h>
+#include <sipdialog/registration.h>
 #include <sipdialog/runtime.h>
 #include <sipdialog/session.h>
 
@@ -39,6 +40,8 @@ struct uas {
 	enum sipd_auth_alg auth_algs[SIPD_AUTH_ALG__COUNT];
 	size_t nalgs;
 	uint64_t challenged, denied;
+	struct sipd_registrar *registrar; /* --registrar */
+	bool want_registrar;
 	bool ended_calls; /* a session ended: reap() frees it */
 	bool stopping;    /* a signal came: every call ends with BYE */
 	size_t live;      /* sessions not yet terminated */
@@ -61,7 +64,7 @@ static void uas_usage(FILE *f)
 	fputs("usage: sipdialog uas --listen SPEC [--listen SPEC]... [--reject CODE] [--trace]\n"
 	      "                     [--ladder] [--auth USER:PASS [--auth-algs LIST]] [--ring MS]\n"
 	      "                     [--early-media] [--answer-sdp FILE] [--hangup-after MS]\n"
-	      "                     [--max-calls N]\n"
+	      "                     [--max-calls N] [--registrar]\n"
 	      "                     [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
@@ -72,6 +75,8 @@ static void uas_usage(FILE *f)
 	      "  --answer-sdp FILE  the SDP answer to send (default: a built-in PCMU one)\n"
 	      "  --hangup-after MS  end each call with BYE MS after it is answered\n"
 	      "  --max-calls N   calls up at once at most; more get 503 with Retry-After\n"
+	      "  --registrar     take REGISTER too (RFC 3261 §10.3, bindings in memory;\n"
+	      "                  with --auth, challenged and each user its own AOR)\n"
 	      "  --auth USER:PASS  challenge each new INVITE (401, digest SHA-256 and MD5) and\n"
 	      "                  take only this user's\n"
 	      "  --auth-algs LIST  the digest algorithms offered, in order (default\n"
@@ -298,7 +303,9 @@ static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
 	struct uas *u = user;
 	u->requests++;
 	int rc;
-	if (req->to.tag.len || req->method == SIPD_METHOD_ACK) {
+	if (u->registrar && req->method == SIPD_METHOD_REGISTER && !req->to.tag.len) {
+		rc = sipd_registrar_request(u->registrar, tx, req, from);
+	} else if (req->to.tag.len || req->method == SIPD_METHOD_ACK) {
 		/* within a session, or the core's 481 (and a dropped ACK) */
 		rc = sipd_sessions_request(&u->env, tx, req, from);
 	} else if (req->method == SIPD_METHOD_INVITE) {
@@ -422,6 +429,8 @@ int cmd_uas(int argc, char **argv)
 				u.hangup_ms = (uint32_t)v;
 			else
 				u.max_calls = (uint32_t)v;
+		} else if (!strcmp(a, "--registrar")) {
+			u.want_registrar = true;
 		} else if (!strcmp(a, "--early-media")) {
 			u.early_media = true;
 		} else if (!strcmp(a, "--answer-sdp") && i + 1 < argc) {
@@ -467,7 +476,10 @@ int cmd_uas(int argc, char **argv)
 		.tls_cert = cert,
 		.tls_key = key,
 		.stack = {.size = sizeof rc.stack,
-		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE, PRACK",
+		          .allow = u.want_registrar
+		                           ? "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE, "
+		                             "PRACK, REGISTER"
+		                           : "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE, PRACK",
 		          .supported = "100rel",
 		          .accept = "application/sdp, text/plain, message/sipfrag, application/dtmf-relay",
 		          .user_agent = "sipdialog",
@@ -498,6 +510,17 @@ int cmd_uas(int argc, char **argv)
 			fprintf(stderr, "sipdialog uas: bad --auth credentials\n");
 			sipd_runtime_destroy(u.rt);
 			return 2;
+		}
+	}
+	if (u.want_registrar) {
+		struct sipd_registrar_config rgc = {.size = sizeof rgc,
+		                                    .stack = sipd_runtime_stack(u.rt),
+		                                    .auth = u.auth};
+		if (!(u.registrar = sipd_registrar_create(&rgc))) {
+			fprintf(stderr, "sipdialog uas: out of memory\n");
+			sipd_auth_server_destroy(u.auth);
+			sipd_runtime_destroy(u.rt);
+			return 1;
 		}
 	}
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
@@ -531,6 +554,14 @@ int cmd_uas(int argc, char **argv)
 	while (u.open)
 		call_free(u.open);
 	uv_run(sipd_runtime_loop(u.rt), UV_RUN_NOWAIT);
+	if (u.registrar) {
+		struct sipd_registrar_stats rs;
+		sipd_registrar_stats(u.registrar, &rs);
+		fprintf(stderr, "registrar: REGISTERs %llu, 200 %llu, 401 %llu, refused %llu, bindings %u\n",
+		        (unsigned long long)rs.requests, (unsigned long long)rs.ok,
+		        (unsigned long long)rs.challenged, (unsigned long long)rs.refused, rs.bindings);
+	}
+	sipd_registrar_destroy(u.registrar); /* before the stack, which has its timers */
 	sipd_runtime_destroy(u.rt);
 	sipd_dialogs_destroy(u.dialogs);
 	sipd_auth_server_destroy(u.auth);

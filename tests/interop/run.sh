@@ -61,7 +61,7 @@ start_uas reject --reject 486
 reject_port=$port; reject_pid=$pid
 start_uas calls
 calls_port=$port; calls_pid=$pid
-start_uas auth --auth alice:s3cret --auth-algs MD5
+start_uas auth --auth alice:s3cret --auth-algs MD5 --registrar
 auth_port=$port; auth_pid=$pid
 start_uas auth_sha --auth alice:s3cret
 auth_sha_port=$port; auth_sha_pid=$pid
@@ -75,6 +75,7 @@ for tp in u1 t1; do
   run "prack-$tp" "$calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
   # SIPp's digest is MD5 only: that uas offers MD5 alone
   run "invite_auth-$tp" "$auth_port" -sf "$here/scenarios/invite_auth.xml" -t "$tp"
+  run "register_auth-$tp" "$auth_port" -sf "$here/scenarios/register_auth.xml" -t "$tp"
   # SIPp's own UAC: INVITE, 100/180/200, ACK, BYE, 200
   run "sipp_uac-$tp" "$calls_port" -sn uac -t "$tp" -d 200
 done
@@ -87,7 +88,7 @@ uac_sipp() {
   sargs=
   while [ "$1" != "--" ]; do sargs="$sargs $1"; shift; done
   shift
-  p=$(( 20000 + ($$ * 13 + ${#name} * 1931 + $(date +%N | cut -c1-4)) % 30000 ))
+  p=$(( 20000 + ($$ * 13 + ${#name} * 1931 + 1$(date +%N | cut -c1-4)) % 30000 ))
   transport=udp; [ "$tp" = t1 ] && transport=tcp
   # shellcheck disable=SC2086
   timeout 40 sipp $sargs -i 127.0.0.1 -p "$p" -t "$tp" -m 1 -nostdin \
