@@ -274,9 +274,9 @@ struct sipd_call_callbacks {
 	/* REFER (RFC 3515). Default: 603 Decline: a transfer is never accepted
 	 * on the application's behalf. */
 	sipd_call_request_cb refer;
-	/* NOTIFY (RFC 6665). Default: 200 when this call sent a REFER (its
-	 * implicit subscription's progress, RFC 3515 §2.4.4), else 481 (no such
-	 * subscription, RFC 6665 §4.1.3). */
+	/* NOTIFY (RFC 6665). Default: 200 once a REFER of this call was
+	 * accepted (the progress of its implicit subscription, RFC 3515
+	 * §2.4.4), else 481 (no such subscription, RFC 6665 §4.1.3). */
 	sipd_call_request_cb notify;
 	/* Any other method the app allows (OPTIONS...). Default: 200 to
 	 * OPTIONS, 501 to the rest. */

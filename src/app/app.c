@@ -80,6 +80,7 @@ struct bridge {
 /* A request of ours within the call, waiting for its final response. */
 struct our_request {
 	uint32_t cseq;
+	bool refer;
 	void *arg;
 };
 
@@ -106,7 +107,7 @@ struct sipd_call {
 	bool local_hold;    /* we put the peer on hold */
 	bool hold_pending;  /* a hold or unhold re-INVITE is out */
 	bool hold_before;   /* local_hold before it */
-	bool refer_sent;    /* NOTIFYs of its implicit subscription may come */
+	bool refer_sent;    /* a REFER of ours was accepted: its NOTIFYs come (RFC 3515) */
 	bool provisional;   /* UAC: a provisional response came (no failover after) */
 	uint8_t dir;        /* the direction our description wants, as DIR_ bits */
 	uint8_t end_why;
@@ -754,6 +755,9 @@ static void s_response(void *arg, struct sipd_session *s, const struct sipd_msg 
 	if (i == c->nreqs)
 		i = 0;
 	void *rarg = c->reqs[i].arg;
+	/* RFC 3515 §2.4.1: an accepted REFER makes an implicit subscription */
+	if (c->reqs[i].refer && resp && resp->status >= 200 && resp->status < 300)
+		c->refer_sent = true;
 	memmove(&c->reqs[i], &c->reqs[i + 1], (c->nreqs - i - 1) * sizeof c->reqs[0]);
 	c->nreqs--;
 	if (!c->ended && c->cb.response)
@@ -1851,9 +1855,7 @@ int sipd_call_request(struct sipd_call *c, const struct sipd_call_request *r)
 		const struct sipd_dialog *d = sipd_session_dialog(c->s);
 		if (d)
 			sipd_dialog_local_seq(d, &seq);
-		c->reqs[c->nreqs++] = (struct our_request){seq, r->arg};
-		if (!strcmp(r->method, "REFER"))
-			c->refer_sent = true;
+		c->reqs[c->nreqs++] = (struct our_request){seq, !strcmp(r->method, "REFER"), r->arg};
 	}
 	sipd_runtime_kick(c->app->rt);
 	return rc;
