@@ -1,0 +1,774 @@
+/* The application API (app.h) on loopback: apps on one libuv loop call each
+ * other over UDP on 127.0.0.1 (a UAS, a UAC and a B2BUA between them), and
+ * every call event, default answer and counter is checked. Each wait is
+ * bounded by time; events must come from the loop, never from inside the
+ * function that caused them. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include <cmocka.h>
+
+#include <sipdialog/app.h>
+
+#define SDP_A                                                                               \
+	"v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"          \
+	"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+#define SDP_B                                                                               \
+	"v=0\r\no=b 7 9 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"          \
+	"m=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+#define SDP_B2                                                                              \
+	"v=0\r\no=b 7 10 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"         \
+	"m=audio 50002 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+
+/* What a UAS party does with a new INVITE. */
+enum mode { MODE_ANSWER, MODE_RING, MODE_REJECT, MODE_KEEP, MODE_BRIDGE };
+
+struct party {
+	struct sipd_app *app;
+	uint16_t port;
+	enum mode mode;
+	const char *target;       /* MODE_BRIDGE */
+	bool modify_refuses;      /* answer re-INVITEs 488 */
+	bool info_takes;          /* answer INFO 202 itself */
+	bool refer_takes;         /* accept REFER with 202 */
+	struct sipd_incoming *kept;
+	struct sipd_call *call;
+	int provisional, answered, failed, failed_code, terminated, ack, modify, hold, unhold;
+	int info, modified, modified_code, response, response_code, incoming_cancelled, ended;
+	int ended_null, invites;
+	enum sipd_call_end why;
+	void *response_arg;
+	bool inside;              /* in one of our own calls into the app */
+	bool event_inside;        /* an event came from inside one of them */
+	char ack_sdp[512];
+};
+
+static uv_loop_t loop;
+
+static void guard_fired(uv_timer_t *t)
+{
+	(void)t;
+}
+
+/* Runs the loop until *counter reaches `want` or `ms` pass. */
+static bool run_until(const int *counter, int want, unsigned ms)
+{
+	uv_timer_t guard;
+	uv_timer_init(&loop, &guard);
+	uv_timer_start(&guard, guard_fired, 5, 5);
+	uint64_t end = uv_now(&loop) + ms;
+	while (*counter < want && uv_now(&loop) < end)
+		uv_run(&loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&guard, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	return *counter >= want;
+}
+
+static void note(struct party *p)
+{
+	if (p->inside)
+		p->event_inside = true;
+}
+
+/* ---------------------------------------------------------------- call events */
+
+static void on_terminated(void *user, struct sipd_call *call, enum sipd_call_end why,
+                          const struct sipd_msg *msg)
+{
+	(void)msg;
+	struct party *p = user;
+	note(p);
+	assert_ptr_equal(call, p->call);
+	assert_int_equal(sipd_call_state(call), SIPD_SESSION_TERMINATED);
+	p->terminated++;
+	p->why = why;
+	p->call = NULL;
+}
+
+static void on_provisional(void *user, struct sipd_call *call, const struct sipd_msg *resp)
+{
+	(void)call;
+	struct party *p = user;
+	note(p);
+	assert_true(resp->status > 100 && resp->status < 200);
+	p->provisional++;
+}
+
+static void on_answered(void *user, struct sipd_call *call, const struct sipd_msg *resp)
+{
+	(void)call;
+	(void)resp;
+	struct party *p = user;
+	note(p);
+	p->answered++;
+}
+
+static void on_failed(void *user, struct sipd_call *call, const struct sipd_msg *resp)
+{
+	(void)call;
+	struct party *p = user;
+	note(p);
+	p->failed++;
+	p->failed_code = resp ? resp->status : -1;
+}
+
+static const char *on_answer(void *user, struct sipd_call *call, struct sipd_str offer)
+{
+	(void)call;
+	(void)user;
+	assert_true(offer.len > 0);
+	return SDP_B;
+}
+
+static void on_ack(void *user, struct sipd_call *call, const struct sipd_msg *ack)
+{
+	struct party *p = user;
+	note(p);
+	assert_non_null(ack);
+	struct sipd_str r = sipd_call_remote_sdp(call);
+	snprintf(p->ack_sdp, sizeof p->ack_sdp, "%.*s", (int)r.len, r.p ? r.p : "");
+	p->ack++;
+}
+
+static int on_modify(void *user, struct sipd_call *call, struct sipd_txn *tx,
+                     const struct sipd_msg *req, struct sipd_str offer)
+{
+	(void)req;
+	(void)offer;
+	struct party *p = user;
+	note(p);
+	p->modify++;
+	if (p->modify_refuses) {
+		assert_int_equal(sipd_call_respond(call, tx, 488, NULL), 0);
+		return 0;
+	}
+	return -1;
+}
+
+static void on_hold(void *user, struct sipd_call *call, const struct sipd_msg *req)
+{
+	(void)call;
+	(void)req;
+	struct party *p = user;
+	p->hold++;
+}
+
+static void on_unhold(void *user, struct sipd_call *call, const struct sipd_msg *req)
+{
+	(void)call;
+	(void)req;
+	struct party *p = user;
+	p->unhold++;
+}
+
+static int on_info(void *user, struct sipd_call *call, struct sipd_txn *tx,
+                   const struct sipd_msg *req)
+{
+	(void)req;
+	struct party *p = user;
+	p->info++;
+	if (!p->info_takes)
+		return -1;
+	assert_int_equal(sipd_call_respond(call, tx, 202, NULL), 0);
+	/* answered once only */
+	assert_int_equal(sipd_call_respond(call, tx, 200, NULL), SIPD_EINVAL);
+	return 0;
+}
+
+static int on_refer(void *user, struct sipd_call *call, struct sipd_txn *tx,
+                    const struct sipd_msg *req)
+{
+	(void)req;
+	struct party *p = user;
+	if (!p->refer_takes)
+		return -1;
+	assert_int_equal(sipd_call_respond(call, tx, 202, NULL), 0);
+	return 0;
+}
+
+static void on_modified(void *user, struct sipd_call *call, const struct sipd_msg *resp)
+{
+	(void)call;
+	struct party *p = user;
+	note(p);
+	p->modified++;
+	p->modified_code = resp ? resp->status : -1;
+}
+
+static void on_response(void *user, struct sipd_call *call, const struct sipd_msg *resp,
+                        void *arg)
+{
+	(void)call;
+	struct party *p = user;
+	note(p);
+	p->response++;
+	p->response_code = resp ? resp->status : -1;
+	p->response_arg = arg;
+}
+
+static const struct sipd_call_callbacks call_cb = {
+	.size = sizeof call_cb,
+	.terminated = on_terminated,
+	.provisional = on_provisional,
+	.answered = on_answered,
+	.failed = on_failed,
+	.answer = on_answer,
+	.ack = on_ack,
+	.modify = on_modify,
+	.hold = on_hold,
+	.unhold = on_unhold,
+	.info = on_info,
+	.refer = on_refer,
+	.modified = on_modified,
+	.response = on_response,
+};
+
+/* ---------------------------------------------------------------- app events */
+
+static void on_ended(void *arg, struct sipd_b2bua *b)
+{
+	struct party *p = arg;
+	p->ended++;
+	p->ended_null += !b;
+}
+
+static const struct sipd_b2bua_callbacks bridge_cb = {.size = sizeof bridge_cb,
+                                                      .ended = on_ended};
+
+static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in)
+{
+	struct party *p = user;
+	assert_non_null(sipd_incoming_request(in));
+	p->invites++;
+	struct sipd_uas_opts o = {.size = sizeof o, .provisional = 180, .cb = &call_cb, .user = p};
+	switch (p->mode) {
+	case MODE_ANSWER:
+		o.sdp = SDP_A;
+		/* fallthrough */
+	case MODE_RING:
+		assert_int_equal(sipd_app_create_uas(app, in, &o, &p->call), 0);
+		break;
+	case MODE_REJECT:
+		assert_int_equal(sipd_incoming_reject(in, 486, "Retry-After: 10\r\n"), 0);
+		break;
+	case MODE_KEEP:
+		p->kept = in;
+		break;
+	case MODE_BRIDGE: {
+		struct sipd_app_b2bua_opts bo = {.size = sizeof bo, .cb = &bridge_cb, .arg = p};
+		assert_int_equal(sipd_app_create_b2bua(app, in, p->target, &bo), 0);
+		break;
+	}
+	}
+}
+
+static void on_incoming_cancelled(void *user, struct sipd_app *app, struct sipd_incoming *in)
+{
+	(void)app;
+	struct party *p = user;
+	assert_ptr_equal(in, p->kept);
+	p->incoming_cancelled++;
+}
+
+static const struct sipd_app_callbacks app_cb = {
+	.size = sizeof app_cb, .invite = on_invite, .incoming_cancelled = on_incoming_cancelled};
+
+static void party_open(struct party *p)
+{
+	memset(p, 0, sizeof *p);
+	const char *listen = "udp:127.0.0.1:0";
+	struct sipd_app_config cfg = {.size = sizeof cfg,
+	                              .listen = &listen,
+	                              .nlisten = 1,
+	                              .loop = &loop,
+	                              .cb = &app_cb,
+	                              .user = p};
+	char err[256];
+	assert_int_equal(sipd_app_create(&cfg, &p->app, err, sizeof err), 0);
+	p->port = sipd_runtime_local(sipd_app_runtime(p->app), 0)->addr.port;
+}
+
+static void party_close(struct party *p)
+{
+	sipd_app_destroy(p->app);
+	p->app = NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	return 0;
+}
+
+static void close_all(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	uv_walk(&loop, close_all, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	return 0;
+}
+
+/* B calls A; returns with the call up on both sides. */
+static void call_up(struct party *a, struct party *b, const char *sdp)
+{
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a->port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = sdp, .cb = &call_cb, .user = b};
+	b->inside = true;
+	assert_int_equal(sipd_app_create_uac(b->app, uri, &o, &b->call), 0);
+	b->inside = false;
+	assert_true(run_until(&b->answered, 1, 3000));
+	assert_true(run_until(&a->ack, 1, 3000));
+}
+
+static void hang_up(struct party *a, struct party *b)
+{
+	assert_non_null(b->call);
+	b->inside = true;
+	assert_int_equal(sipd_call_destroy(b->call, NULL), 0);
+	assert_int_equal(sipd_call_destroy(b->call, NULL), SIPD_ESTATE);
+	b->inside = false;
+	assert_int_equal(b->terminated, 0); /* from the loop, not from inside */
+	assert_true(run_until(&b->terminated, 1, 3000));
+	assert_true(run_until(&a->terminated, 1, 3000));
+	assert_int_equal(b->why, SIPD_CALL_END_LOCAL);
+	assert_int_equal(a->why, SIPD_CALL_END_REMOTE);
+}
+
+static void send_request(struct party *b, const char *method, const char *headers, void *arg,
+                         int expect)
+{
+	struct sipd_call_request r = {.size = sizeof r,
+	                              .method = method,
+	                              .headers = headers,
+	                              .content_type = "text/plain",
+	                              .body = "hello",
+	                              .arg = arg};
+	int before = b->response;
+	b->inside = true;
+	assert_int_equal(sipd_call_request(b->call, &r), 0);
+	b->inside = false;
+	assert_true(run_until(&b->response, before + 1, 3000));
+	assert_int_equal(b->response_code, expect);
+	assert_ptr_equal(b->response_arg, arg);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* RFC 3261 §13, §14, §15: a call, a re-INVITE answered by default, requests
+ * within the call with their default answers, BYE; identifiers and
+ * counters. */
+static void app_call_modify_requests_bye(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	call_up(&a, &b, SDP_B);
+	assert_int_equal(b.provisional, 1);
+	assert_int_equal(b.failed, 0);
+	assert_string_equal(sipd_call_call_id(b.call), sipd_call_call_id(a.call));
+	assert_string_equal(sipd_call_local_tag(b.call), sipd_call_remote_tag(a.call));
+	assert_string_equal(sipd_call_remote_tag(b.call), sipd_call_local_tag(a.call));
+	assert_true(strlen(sipd_call_local_tag(b.call)) > 0);
+	assert_non_null(strstr(sipd_call_remote_uri(b.call), "127.0.0.1"));
+	assert_int_equal(sipd_call_state(b.call), SIPD_SESSION_CONFIRMED);
+	assert_int_equal(sipd_call_state(a.call), SIPD_SESSION_CONFIRMED);
+	assert_true(sipd_call_is_uas(a.call));
+	assert_false(sipd_call_is_uas(b.call));
+	struct sipd_str r = sipd_call_remote_sdp(b.call);
+	assert_int_equal(r.len, strlen(SDP_A));
+	assert_memory_equal(r.p, SDP_A, r.len);
+
+	/* a re-INVITE with a new offer: the default answer is A's SDP */
+	b.inside = true;
+	assert_int_equal(sipd_call_modify(b.call, SDP_B2), 0);
+	assert_int_equal(sipd_call_modify(b.call, SDP_B2), SIPD_ESTATE); /* one at a time */
+	b.inside = false;
+	assert_true(run_until(&b.modified, 1, 3000));
+	assert_int_equal(b.modified_code, 200);
+	assert_int_equal(a.modify, 1);
+	assert_int_equal(a.hold, 0);
+	r = sipd_call_remote_sdp(a.call);
+	assert_memory_equal(r.p, SDP_B2, r.len);
+
+	/* RFC 6086: a legacy INFO is taken, one with a package refused */
+	int marker;
+	send_request(&b, "INFO", NULL, &marker, 200);
+	send_request(&b, "INFO", "Info-Package: foo\r\n", NULL, 469);
+	send_request(&b, "REFER", "Refer-To: <sip:c@127.0.0.1>\r\n", NULL, 603);
+	send_request(&b, "MESSAGE", NULL, NULL, 501);
+	assert_int_equal(a.info, 2);
+	/* RFC 3515 §2.4.4: after A's REFER was accepted, B's NOTIFY is its
+	 * progress: 200 */
+	b.refer_takes = true;
+	send_request(&a, "REFER", "Refer-To: <sip:c@127.0.0.1>\r\n", NULL, 202);
+	send_request(&b, "NOTIFY", "Event: refer\r\nSubscription-State: active\r\n", NULL, 200);
+	/* RFC 6665 §4.1.3: B's REFER was refused: a NOTIFY to it is for no
+	 * subscription, 481 (which may end A's session, RFC 3261 §12.2.1.2) */
+	send_request(&a, "NOTIFY", "Event: foo\r\nSubscription-State: active\r\n", NULL, 481);
+	if (a.terminated || sipd_call_state(a.call) == SIPD_SESSION_TERMINATED) {
+		assert_true(run_until(&a.terminated, 1, 3000));
+		assert_true(run_until(&b.terminated, 1, 3000));
+		assert_int_equal(b.why, SIPD_CALL_END_REMOTE);
+	} else {
+		hang_up(&a, &b);
+	}
+	assert_false(a.event_inside || b.event_inside);
+	struct sipd_app_stats sa, sb;
+	sipd_app_stats(a.app, &sa);
+	sipd_app_stats(b.app, &sb);
+	assert_int_equal(sa.calls_total, 1);
+	assert_int_equal(sa.calls_answered, 1);
+	assert_int_equal(sa.calls_failed, 0);
+	assert_int_equal(sa.calls_active, 0);
+	assert_int_equal(sb.calls_total, 1);
+	assert_int_equal(sb.calls_answered, 1);
+	assert_int_equal(sb.calls_active, 0);
+	assert_true(sa.responses_sent[1] >= 1);  /* 180 */
+	assert_true(sa.responses_sent[2] >= 4);  /* INVITE, re-INVITE, INFO, BYE */
+	assert_true(sa.responses_sent[4] >= 1);  /* 469 */
+	assert_true(sb.responses_sent[4] >= 1);  /* 481 */
+	assert_true(sa.responses_sent[5] >= 1);  /* 501 */
+	assert_true(sa.responses_sent[6] >= 1);  /* 603 */
+	assert_true(sb.responses_received[2] >= 4);
+	assert_true(sb.responses_received[6] >= 1);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* RFC 3264 §8.4: hold with a sendonly offer (o= version raised), answered
+ * recvonly by default; unhold back to sendrecv; the peer sees both. */
+static void rfc3264_8_4_hold_unhold(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	call_up(&a, &b, SDP_B);
+	assert_int_equal(sipd_call_unhold(b.call), SIPD_ESTATE);
+	assert_int_equal(sipd_call_hold(b.call), 0);
+	assert_true(run_until(&b.modified, 1, 3000));
+	assert_int_equal(b.modified_code, 200);
+	assert_int_equal(a.hold, 1);
+	assert_true(sipd_call_held(b.call));
+	assert_true(sipd_call_remote_held(a.call));
+	struct sipd_str l = sipd_call_local_sdp(b.call), r = sipd_call_remote_sdp(b.call);
+	assert_non_null(memmem(l.p, l.len, "a=sendonly\r\n", 12));
+	assert_non_null(memmem(l.p, l.len, "o=b 7 10 IN", 11)); /* 9 + 1 */
+	assert_non_null(memmem(r.p, r.len, "a=recvonly\r\n", 12));
+	assert_non_null(memmem(r.p, r.len, "o=a 1 2 IN", 10));
+	assert_int_equal(sipd_call_hold(b.call), SIPD_ESTATE);
+
+	assert_int_equal(sipd_call_unhold(b.call), 0);
+	assert_true(run_until(&b.modified, 2, 3000));
+	assert_int_equal(b.modified_code, 200);
+	assert_int_equal(a.unhold, 1);
+	assert_false(sipd_call_held(b.call));
+	assert_false(sipd_call_remote_held(a.call));
+	l = sipd_call_local_sdp(b.call);
+	r = sipd_call_remote_sdp(b.call);
+	assert_non_null(memmem(l.p, l.len, "a=sendrecv\r\n", 12));
+	assert_non_null(memmem(l.p, l.len, "o=b 7 11 IN", 11));
+	assert_non_null(memmem(r.p, r.len, "a=sendrecv\r\n", 12));
+
+	/* the callee holds too: the caller is told */
+	assert_int_equal(sipd_call_hold(a.call), 0);
+	assert_true(run_until(&a.modified, 1, 3000));
+	assert_int_equal(b.hold, 1);
+	hang_up(&a, &b);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* A refused re-INVITE rolls back; the next one goes through. */
+static void rfc6337_3_1_refused_modify(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	call_up(&a, &b, SDP_B);
+	a.modify_refuses = true;
+	assert_int_equal(sipd_call_hold(b.call), 0);
+	assert_true(run_until(&b.modified, 1, 3000));
+	assert_int_equal(b.modified_code, 488);
+	assert_false(sipd_call_held(b.call)); /* rolled back */
+	a.modify_refuses = false;
+	assert_int_equal(sipd_call_modify(b.call, SDP_B2), 0);
+	assert_true(run_until(&b.modified, 2, 3000));
+	assert_int_equal(b.modified_code, 200);
+	/* an INFO the application answers itself */
+	a.info_takes = true;
+	send_request(&b, "INFO", NULL, NULL, 202);
+	hang_up(&a, &b);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* A rejection reaches the caller as failed + terminated REJECTED. */
+static void app_reject(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	a.mode = MODE_REJECT;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(b.failed, 1);
+	assert_int_equal(b.failed_code, 486);
+	assert_int_equal(b.why, SIPD_CALL_END_REJECTED);
+	struct sipd_app_stats sa, sb;
+	sipd_app_stats(a.app, &sa);
+	sipd_app_stats(b.app, &sb);
+	assert_int_equal(sa.calls_total, 0);
+	assert_true(sa.responses_sent[4] >= 1);
+	assert_int_equal(sb.calls_failed, 1);
+	assert_int_equal(sb.calls_active, 0);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* RFC 3261 §9: the caller cancels a ringing call. */
+static void rfc3261_9_cancel_ringing(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	a.mode = MODE_RING;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.provisional, 1, 3000));
+	assert_int_equal(sipd_call_state(a.call), SIPD_SESSION_EARLY);
+	assert_int_equal(sipd_call_cancel(b.call), 0);
+	assert_true(run_until(&a.terminated, 1, 3000));
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(a.why, SIPD_CALL_END_CANCELLED);
+	assert_int_equal(b.why, SIPD_CALL_END_LOCAL);
+	assert_int_equal(b.failed, 1);
+	assert_int_equal(b.failed_code, 487);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* A CANCEL for an INVITE the application kept: 487, told, and released
+ * later with SIPD_ESTATE. */
+static void rfc3261_9_2_cancel_kept_invite(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	a.mode = MODE_KEEP;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&a.invites, 1, 3000));
+	assert_non_null(a.kept);
+	assert_int_equal(sipd_call_cancel(b.call), 0);
+	assert_int_equal(sipd_call_cancel(b.call), SIPD_ESTATE);
+	assert_true(run_until(&a.incoming_cancelled, 1, 3000));
+	struct sipd_uas_opts uo = {.size = sizeof uo, .sdp = SDP_A, .cb = &call_cb, .user = &a};
+	struct sipd_call *c;
+	assert_int_equal(sipd_app_create_uas(a.app, a.kept, &uo, &c), SIPD_ESTATE);
+	a.kept = NULL;
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(b.failed_code, 487);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* The callee answers later; then it ends the call itself. And a UAS call
+ * ended before its answer gets 480. */
+static void app_answer_later_and_uas_ends(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	a.mode = MODE_RING;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.provisional, 1, 3000));
+	assert_int_equal(sipd_call_answer(a.call, NULL), SIPD_EINVAL);
+	assert_int_equal(sipd_call_cancel(a.call), SIPD_ESTATE); /* a UAS call */
+	assert_int_equal(sipd_call_answer(a.call, SDP_A), 0);
+	assert_int_equal(sipd_call_answer(a.call, SDP_A), SIPD_ESTATE);
+	assert_true(run_until(&b.answered, 1, 3000));
+	assert_true(run_until(&a.ack, 1, 3000));
+	assert_int_equal(sipd_call_destroy(a.call, "SIP;cause=200"), 0);
+	assert_true(run_until(&a.terminated, 1, 3000));
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(a.why, SIPD_CALL_END_LOCAL);
+	assert_int_equal(b.why, SIPD_CALL_END_REMOTE);
+
+	/* ended before it was answered: 480 */
+	memset(&b.provisional, 0, sizeof b - offsetof(struct party, provisional));
+	memset(&a.provisional, 0, sizeof a - offsetof(struct party, provisional));
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.provisional, 1, 3000));
+	a.inside = true;
+	assert_int_equal(sipd_call_destroy(a.call, NULL), 0);
+	a.inside = false;
+	assert_int_equal(a.terminated, 0);
+	assert_true(run_until(&a.terminated, 1, 3000));
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(a.why, SIPD_CALL_END_LOCAL);
+	assert_int_equal(b.failed_code, 480);
+	assert_false(a.event_inside);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* RFC 3261 §13.2.1: late offer; the offer in the 2xx, our answer in the
+ * ACK. */
+static void rfc3261_13_2_1_late_offer(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	call_up(&a, &b, NULL);
+	assert_string_equal(a.ack_sdp, SDP_B);
+	struct sipd_str r = sipd_call_remote_sdp(b.call);
+	assert_memory_equal(r.p, SDP_A, r.len);
+	hang_up(&a, &b);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* RFC 3263: nothing to send to (a transport we do not listen on). */
+static void rfc3263_unreachable(void **state)
+{
+	(void)state;
+	struct party b;
+	party_open(&b);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, "mailto:x@y", &o, &b.call), SIPD_EINVAL);
+	assert_int_equal(sipd_app_create_uac(b.app, "sip:x@127.0.0.1:9;transport=tcp", &o, &b.call),
+	                 0);
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(b.why, SIPD_CALL_END_UNREACHABLE);
+	assert_int_equal(b.failed, 1);
+	assert_int_equal(b.failed_code, -1);
+
+	/* destroyed while the name resolves: ends at once, LOCAL */
+	memset(&b.provisional, 0, sizeof b - offsetof(struct party, provisional));
+	assert_int_equal(sipd_app_create_uac(b.app, "sip:x@127.0.0.1:9", &o, &b.call), 0);
+	assert_int_equal(sipd_call_destroy(b.call, NULL), 0);
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(b.why, SIPD_CALL_END_LOCAL);
+	party_close(&b);
+}
+
+/* A B2BUA made with sipd_app_create_b2bua between the caller and the
+ * callee: the call, a re-INVITE relayed, BYE relayed; and a target it
+ * cannot send to: 503 and `ended` without a b2bua. */
+static void app_b2bua(void **state)
+{
+	(void)state;
+	struct party a, m, b;
+	party_open(&a);
+	party_open(&m);
+	party_open(&b);
+	char target[64];
+	snprintf(target, sizeof target, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	m.mode = MODE_BRIDGE;
+	m.target = target;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:m@127.0.0.1:%u", (unsigned)m.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.answered, 1, 3000));
+	assert_true(run_until(&a.ack, 1, 3000));
+	assert_int_equal(b.provisional, 1); /* A's 180, relayed */
+	assert_int_equal(sipd_call_modify(b.call, SDP_B2), 0);
+	assert_true(run_until(&b.modified, 1, 3000));
+	assert_int_equal(b.modified_code, 200);
+	assert_int_equal(a.modify, 1);
+	assert_int_equal(sipd_call_destroy(b.call, NULL), 0);
+	assert_true(run_until(&a.terminated, 1, 3000));
+	assert_true(run_until(&m.ended, 1, 3000));
+	assert_int_equal(a.why, SIPD_CALL_END_REMOTE);
+	assert_int_equal(m.ended_null, 0);
+	struct sipd_app_stats sm;
+	sipd_app_stats(m.app, &sm);
+	assert_int_equal(sm.calls_total, 1);
+	assert_int_equal(sm.calls_answered, 1);
+	assert_int_equal(sm.calls_active, 0);
+
+	/* nowhere to go */
+	snprintf(target, sizeof target, "sip:a@127.0.0.1:9;transport=tcp");
+	memset(&b.provisional, 0, sizeof b - offsetof(struct party, provisional));
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(b.failed_code, 503);
+	assert_true(run_until(&m.ended, 2, 3000));
+	assert_int_equal(m.ended_null, 1);
+	sipd_app_stats(m.app, &sm);
+	assert_int_equal(sm.calls_failed, 1);
+	party_close(&a);
+	party_close(&m);
+	party_close(&b);
+}
+
+/* sipd_app_destroy frees what is left, calls no callback, leaks nothing. */
+static void app_destroy_with_calls_up(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	call_up(&a, &b, SDP_B);
+	assert_int_equal(sipd_call_modify(b.call, SDP_B2), 0); /* a transaction out */
+	/* and a call still resolving */
+	struct sipd_call *c;
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, "sip:x@127.0.0.1:9", &o, &c), 0);
+	party_close(&b);
+	party_close(&a);
+	assert_int_equal(a.terminated + b.terminated, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(app_call_modify_requests_bye),
+		cmocka_unit_test(rfc3264_8_4_hold_unhold),
+		cmocka_unit_test(rfc6337_3_1_refused_modify),
+		cmocka_unit_test(app_reject),
+		cmocka_unit_test(rfc3261_9_cancel_ringing),
+		cmocka_unit_test(rfc3261_9_2_cancel_kept_invite),
+		cmocka_unit_test(app_answer_later_and_uas_ends),
+		cmocka_unit_test(rfc3261_13_2_1_late_offer),
+		cmocka_unit_test(rfc3263_unreachable),
+		cmocka_unit_test(app_b2bua),
+		cmocka_unit_test(app_destroy_with_calls_up),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
