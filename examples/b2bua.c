@@ -57,8 +57,8 @@ int main(int argc, char **argv)
 	const char *listen = argc > 2 ? argv[2] : "udp:127.0.0.1:5070";
 	calls_left = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0;
 	static const struct sipd_app_callbacks cb = {.size = sizeof cb, .invite = on_invite};
-	struct sipd_app_config cfg = {.size = sizeof cfg, .listen = &listen, .nlisten = 1,
-	                              .cb = &cb};
+	struct sipd_app_config cfg = {
+		.size = sizeof cfg, .listen = &listen, .nlisten = 1, .cb = &cb};
 	struct sipd_app *app;
 	char err[256];
 	if (sipd_app_create(&cfg, &app, err, sizeof err)) {
@@ -73,8 +73,9 @@ int main(int argc, char **argv)
 	sipd_app_run(app);
 	struct sipd_app_stats st;
 	sipd_app_stats(app, &st);
-	printf("b2bua: calls %llu, answered %llu, failed %llu\n", (unsigned long long)st.calls_total,
-	       (unsigned long long)st.calls_answered, (unsigned long long)st.calls_failed);
+	printf("b2bua: calls %llu, answered %llu, failed %llu\n",
+	       (unsigned long long)st.calls_total, (unsigned long long)st.calls_answered,
+	       (unsigned long long)st.calls_failed);
 	sipd_app_destroy(app);
 	return 0;
 }

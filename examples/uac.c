@@ -8,12 +8,12 @@
 #include <sipdialog/app.h>
 
 static const char sdp[] = "v=0\r\n"
-                          "o=uac 7 1 IN IP4 127.0.0.1\r\n"
-                          "s=-\r\n"
-                          "c=IN IP4 127.0.0.1\r\n"
-                          "t=0 0\r\n"
-                          "m=audio 50000 RTP/AVP 0\r\n"
-                          "a=rtpmap:0 PCMU/8000\r\n";
+			  "o=uac 7 1 IN IP4 127.0.0.1\r\n"
+			  "s=-\r\n"
+			  "c=IN IP4 127.0.0.1\r\n"
+			  "t=0 0\r\n"
+			  "m=audio 50000 RTP/AVP 0\r\n"
+			  "a=rtpmap:0 PCMU/8000\r\n";
 
 enum step { HOLDING, UNHOLDING, INFO, HANGING_UP };
 static enum step step;
@@ -69,8 +69,7 @@ static void on_modified(void *user, struct sipd_call *call, const struct sipd_ms
 	next(call, resp);
 }
 
-static void on_response(void *user, struct sipd_call *call, const struct sipd_msg *resp,
-                        void *arg)
+static void on_response(void *user, struct sipd_call *call, const struct sipd_msg *resp, void *arg)
 {
 	(void)user;
 	(void)arg;

@@ -11,12 +11,12 @@
 #include <sipdialog/app.h>
 
 static const char sdp[] = "v=0\r\n"
-                          "o=uas 1 1 IN IP4 127.0.0.1\r\n"
-                          "s=-\r\n"
-                          "c=IN IP4 127.0.0.1\r\n"
-                          "t=0 0\r\n"
-                          "m=audio 40000 RTP/AVP 0\r\n"
-                          "a=rtpmap:0 PCMU/8000\r\n";
+			  "o=uas 1 1 IN IP4 127.0.0.1\r\n"
+			  "s=-\r\n"
+			  "c=IN IP4 127.0.0.1\r\n"
+			  "t=0 0\r\n"
+			  "m=audio 40000 RTP/AVP 0\r\n"
+			  "a=rtpmap:0 PCMU/8000\r\n";
 
 static unsigned calls_left;
 
@@ -75,11 +75,8 @@ static const struct sipd_call_callbacks call_cb = {
 static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in)
 {
 	(void)user;
-	struct sipd_uas_opts o = {.size = sizeof o,
-	                          .sdp = sdp,
-	                          .provisional = 180,
-	                          .cb = &call_cb,
-	                          .user = app};
+	struct sipd_uas_opts o = {
+		.size = sizeof o, .sdp = sdp, .provisional = 180, .cb = &call_cb, .user = app};
 	struct sipd_call *call;
 	int rc = sipd_app_create_uas(app, in, &o, &call);
 	if (rc)
@@ -91,8 +88,8 @@ int main(int argc, char **argv)
 	const char *listen = argc > 1 ? argv[1] : "udp:127.0.0.1:5060";
 	calls_left = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 0;
 	static const struct sipd_app_callbacks cb = {.size = sizeof cb, .invite = on_invite};
-	struct sipd_app_config cfg = {.size = sizeof cfg, .listen = &listen, .nlisten = 1,
-	                              .cb = &cb};
+	struct sipd_app_config cfg = {
+		.size = sizeof cfg, .listen = &listen, .nlisten = 1, .cb = &cb};
 	struct sipd_app *app;
 	char err[256];
 	if (sipd_app_create(&cfg, &app, err, sizeof err)) {
@@ -107,8 +104,9 @@ int main(int argc, char **argv)
 	sipd_app_run(app);
 	struct sipd_app_stats st;
 	sipd_app_stats(app, &st);
-	printf("uas: calls %llu, answered %llu, 2xx sent %llu\n", (unsigned long long)st.calls_total,
-	       (unsigned long long)st.calls_answered, (unsigned long long)st.responses_sent[2]);
+	printf("uas: calls %llu, answered %llu, 2xx sent %llu\n",
+	       (unsigned long long)st.calls_total, (unsigned long long)st.calls_answered,
+	       (unsigned long long)st.responses_sent[2]);
 	sipd_app_destroy(app);
 	return 0;
 }

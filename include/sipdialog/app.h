@@ -441,15 +441,16 @@ struct sipd_call_request {
 	const char *headers;      /* extra header lines, each ending in CRLF; may be NULL */
 	const char *content_type; /* the body's type; NULL: no body */
 	const char *body;
-	size_t body_len;          /* 0: strlen(body) */
-	void *arg;                /* handed back with the response */
+	size_t body_len; /* 0: strlen(body) */
+	void *arg;       /* handed back with the response */
 };
 /* Sends a request within the call's dialog (early or confirmed). Its final
  * response comes to `response` with r->arg. INVITE, ACK, BYE, CANCEL and
  * PRACK are the call's own (see above). Returns 0, SIPD_ESTATE (no dialog
- * yet, over, or one of those methods), SIPD_EINVAL, SIPD_ELIMIT (32
- * requests already wait for their response), SIPD_ENOSPC (headers too
- * long), SIPD_ENOMEM, or the error of sending. */
+ * yet, over, or one of those methods), SIPD_EINVAL (no method, or a body
+ * without a content type), SIPD_ELIMIT (32 requests already wait for their
+ * response), SIPD_ENOSPC (headers too long), SIPD_ENOMEM, or the error of
+ * sending. */
 int sipd_call_request(struct sipd_call *call, const struct sipd_call_request *r);
 /* Answers a request handed to `modify`, `info`, `message`, `refer`,
  * `notify` or `request` (which returned 0). For a 2xx to a re-INVITE or
@@ -458,8 +459,7 @@ int sipd_call_request(struct sipd_call *call, const struct sipd_call_request *r)
  * `sdp` is ignored. Returns 0, SIPD_EINVAL (not a request of this call
  * waiting for an answer, or a code out of 200-699), SIPD_ESTATE (the call is
  * over: the request got 487), or the error of sending. */
-int sipd_call_respond(struct sipd_call *call, struct sipd_txn *tx, unsigned code,
-                      const char *sdp);
+int sipd_call_respond(struct sipd_call *call, struct sipd_txn *tx, unsigned code, const char *sdp);
 
 /* ---------------------------------------------------------------- what a call is */
 

@@ -19,7 +19,8 @@
 
 #include "common/hash.h"
 
-#define DEFAULT_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, MESSAGE, REFER, NOTIFY"
+#define DEFAULT_ALLOW                                                                              \
+	"INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, MESSAGE, REFER, NOTIFY"
 #define DEFAULT_SUPPORTED "100rel"
 #define DEFAULT_ACCEPT "application/sdp, application/dtmf-relay, text/plain, message/sipfrag"
 #define DEFAULT_UA "sipdialog"
@@ -100,27 +101,27 @@ struct sipd_call {
 	struct sipd_call_callbacks cb;
 	void *user;
 	bool uas;
-	bool answered;      /* a 2xx went out (UAS) or came in (UAC) */
-	bool ended;         /* `terminated` is due */
-	bool local_end;     /* the application is ending it */
-	bool remote_hold;   /* the peer's last offer put us on hold */
-	bool local_hold;    /* we put the peer on hold */
-	bool hold_pending;  /* a hold or unhold re-INVITE is out */
-	bool hold_before;   /* local_hold before it */
-	bool refer_sent;    /* a REFER of ours was accepted: its NOTIFYs come (RFC 3515) */
-	bool provisional;   /* UAC: a provisional response came (no failover after) */
-	uint8_t dir;        /* the direction our description wants, as DIR_ bits */
+	bool answered;     /* a 2xx went out (UAS) or came in (UAC) */
+	bool ended;        /* `terminated` is due */
+	bool local_end;    /* the application is ending it */
+	bool remote_hold;  /* the peer's last offer put us on hold */
+	bool local_hold;   /* we put the peer on hold */
+	bool hold_pending; /* a hold or unhold re-INVITE is out */
+	bool hold_before;  /* local_hold before it */
+	bool refer_sent;   /* a REFER of ours was accepted: its NOTIFYs come (RFC 3515) */
+	bool provisional;  /* UAC: a provisional response came (no failover after) */
+	uint8_t dir;       /* the direction our description wants, as DIR_ bits */
 	uint8_t end_why;
 	struct msg_copy *end_msg;
-	char *sdp;          /* our description as last given by the application */
+	char *sdp; /* our description as last given by the application */
 	size_t sdp_len;
-	char *ids;          /* one block for id[] */
+	char *ids; /* one block for id[] */
 	const char *id[ID__COUNT];
 	/* requests handed to the application, not answered yet */
 	struct sipd_txn **held;
 	size_t nheld, held_cap;
-	struct our_request reqs[MAX_REQUESTS];
-	size_t nreqs;
+	struct our_request *reqs;
+	size_t nreqs, reqs_cap;
 	/* UAC */
 	struct ticket *ticket;
 	char *uri, *to, *from, *headers;
@@ -128,9 +129,9 @@ struct sipd_call {
 	char tag[TAG_LEN + 1];
 	bool has_timer;
 	struct sipd_st_config timer;
-	struct sipd_target targets[SIPD_MAX_TARGETS];
+	struct sipd_target *targets; /* the resolution's, in order */
 	size_t ntargets, next_target;
-	struct sipd_session *retired[SIPD_MAX_TARGETS]; /* sessions of targets that failed */
+	struct sipd_session **retired; /* sessions of targets that failed, ntargets slots */
 	size_t nretired;
 };
 
@@ -230,8 +231,8 @@ static struct msg_copy *msg_keep(const struct sipd_msg *m)
 	                                .max_message = (uint32_t)m->len,
 	                                .max_line = (uint32_t)m->len,
 	                                .max_headers = (uint16_t)nh};
-	if (m->len > UINT32_MAX || sipd_msg_parse(&c->m, h, nh, buf, m->len, SIPD_FRAME_DATAGRAM,
-	                                          &lim, NULL) <= 0) {
+	if (m->len > UINT32_MAX ||
+	    sipd_msg_parse(&c->m, h, nh, buf, m->len, SIPD_FRAME_DATAGRAM, &lim, NULL) <= 0) {
 		free(c);
 		return NULL;
 	}
@@ -601,6 +602,9 @@ static void call_free(struct sipd_call *c)
 	sipd_session_free(c->s);
 	for (size_t i = 0; i < c->nretired; i++)
 		sipd_session_free(c->retired[i]);
+	free(c->retired);
+	free(c->targets);
+	free(c->reqs);
 	free(c->end_msg);
 	free(c->sdp);
 	free(c->ids);
@@ -660,12 +664,11 @@ static int uac_send(struct sipd_call *c);
 
 /* RFC 3263 §4.3: a target that times out, cannot be reached or answers 503
  * before anything else makes way for the next one. */
-static bool uac_failover(struct sipd_call *c, enum sipd_session_end why,
-                         const struct sipd_msg *msg)
+static bool uac_failover(struct sipd_call *c, enum sipd_session_end why, const struct sipd_msg *msg)
 {
 	unsigned code = msg ? msg->status : 503;
 	if (c->local_end || c->provisional || c->next_target >= c->ntargets ||
-	    c->nretired == SIPD_MAX_TARGETS ||
+	    c->nretired == c->ntargets ||
 	    (why != SIPD_SESSION_END_REJECTED && why != SIPD_SESSION_END_ERROR) ||
 	    (code != 503 && code != 408))
 		return false;
@@ -681,9 +684,7 @@ static void s_state(void *arg, struct sipd_session *s, enum sipd_session_state s
 	if (s != c->s || c->ended)
 		return;
 	switch (st) {
-	case SIPD_SESSION_EARLY:
-		refresh_ids(c);
-		break;
+	case SIPD_SESSION_EARLY: refresh_ids(c); break;
 	case SIPD_SESSION_WAIT_ACK: /* UAS: our 2xx is out */
 		refresh_ids(c);
 		count_answer(c);
@@ -703,8 +704,7 @@ static void s_state(void *arg, struct sipd_session *s, enum sipd_session_state s
 			return;
 		end_call(c, end_reason(c, why, msg), msg);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -766,8 +766,7 @@ static void s_response(void *arg, struct sipd_session *s, const struct sipd_msg 
 
 /* Answers a re-INVITE or UPDATE: with `sdp` (ours from now on), or by
  * default. */
-static int answer_modify(struct sipd_call *c, struct sipd_txn *tx, unsigned code,
-                         const char *sdp)
+static int answer_modify(struct sipd_call *c, struct sipd_txn *tx, unsigned code, const char *sdp)
 {
 	uint64_t now = app_now(c->app);
 	const struct sipd_msg *req = sipd_txn_request(tx);
@@ -847,8 +846,7 @@ static int s_request(void *arg, struct sipd_session *s, struct sipd_txn *tx,
 	uint64_t now = app_now(c->app);
 	switch (req->method) {
 	case SIPD_METHOD_INVITE:
-	case SIPD_METHOD_UPDATE:
-		return on_modify(c, tx, req);
+	case SIPD_METHOD_UPDATE: return on_modify(c, tx, req);
 	case SIPD_METHOD_INFO:
 		if (hand_over(c, c->cb.info, tx, req) == 0)
 			return 0;
@@ -857,10 +855,10 @@ static int s_request(void *arg, struct sipd_session *s, struct sipd_txn *tx,
 		sipd_session_respond(s, tx, sipd_msg_find_name(req, "Info-Package") ? 469 : 200,
 		                     SIPD_STR_NULL, now);
 		return 0;
-	case SIPD_METHOD_MESSAGE:
-		return hand_over(c, c->cb.message, tx, req); /* default: 501 */
+	case SIPD_METHOD_MESSAGE: return hand_over(c, c->cb.message, tx, req); /* default: 501 */
 	case SIPD_METHOD_REFER:
-		return hand_over(c, c->cb.refer, tx, req); /* default: 603, never accepted silently */
+		return hand_over(c, c->cb.refer, tx,
+		                 req); /* default: 603, never accepted silently */
 	case SIPD_METHOD_NOTIFY:
 		if (hand_over(c, c->cb.notify, tx, req) == 0)
 			return 0;
@@ -868,8 +866,7 @@ static int s_request(void *arg, struct sipd_session *s, struct sipd_txn *tx,
 		 * §4.1.3: no such subscription */
 		sipd_session_respond(s, tx, c->refer_sent ? 200 : 481, SIPD_STR_NULL, now);
 		return 0;
-	default:
-		return hand_over(c, c->cb.request, tx, req); /* 200 to OPTIONS, else 501 */
+	default: return hand_over(c, c->cb.request, tx, req); /* 200 to OPTIONS, else 501 */
 	}
 }
 
@@ -922,8 +919,7 @@ static int contact_uri(struct sipd_app *app, uint16_t local, char *out, size_t c
 /* ---------------------------------------------------------------- resolution */
 
 static void uac_resolved(struct sipd_call *c, int status, const struct sipd_target *t, size_t n);
-static void bridge_resolved(struct bridge *br, int status, const struct sipd_target *t,
-                            size_t n);
+static void bridge_resolved(struct bridge *br, int status, const struct sipd_target *t, size_t n);
 
 static void ticket_unlink(struct ticket *k)
 {
@@ -1078,8 +1074,7 @@ static void on_cancel(void *user, struct sipd_txn *inv, const struct sipd_msg *c
 		}
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -1126,7 +1121,8 @@ int sipd_app_create(const struct sipd_app_config *cfg, struct sipd_app **out, ch
 	if (!cfg || cfg->size < offsetof(struct sipd_app_config, user) + sizeof cfg->user ||
 	    !cfg->listen || !cfg->nlisten) {
 		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "app: a configuration with at least one listener is needed");
+			snprintf(errbuf, errlen,
+			         "app: a configuration with at least one listener is needed");
 		return SIPD_EINVAL;
 	}
 	struct sipd_app *app = calloc(1, sizeof *app);
@@ -1181,10 +1177,8 @@ int sipd_app_create(const struct sipd_app_config *cfg, struct sipd_app **out, ch
 	}
 	app->stack = sipd_runtime_stack(app->rt);
 	app->dialogs_cb = (struct sipd_dialogs_callbacks){.size = sizeof app->dialogs_cb};
-	struct sipd_dialogs_config dc = {.size = sizeof dc,
-	                                 .cb = &app->dialogs_cb,
-	                                 .user = app,
-	                                 .random = table_random};
+	struct sipd_dialogs_config dc = {
+		.size = sizeof dc, .cb = &app->dialogs_cb, .user = app, .random = table_random};
 	app->dialogs = sipd_dialogs_create(&dc);
 	if (!app->dialogs) {
 		sipd_app_destroy(app);
@@ -1357,7 +1351,8 @@ int sipd_app_create_uas(struct sipd_app *app, struct sipd_incoming *in,
 		*out = NULL;
 	if (!in->own.tx || in->answered)
 		return incoming_fail(in, 0, SIPD_ESTATE);
-	if (!out || !opts || opts->size < offsetof(struct sipd_uas_opts, user) + sizeof opts->user ||
+	if (!out || !opts ||
+	    opts->size < offsetof(struct sipd_uas_opts, user) + sizeof opts->user ||
 	    (opts->provisional && (opts->provisional < 101 || opts->provisional > 199)))
 		return incoming_fail(in, 500, SIPD_EINVAL);
 	struct sipd_call *c = call_new(app, opts->cb, opts->user);
@@ -1383,7 +1378,8 @@ int sipd_app_create_uas(struct sipd_app *app, struct sipd_incoming *in,
 	                                          .tls = in->from.transport == SIPD_TP_TLS},
 	                               .cb = &call_session_cb,
 	                               .arg = c,
-	                               .rel_policy = rel_policy(opts->no_100rel, opts->prefer_100rel),
+	                               .rel_policy =
+	                                       rel_policy(opts->no_100rel, opts->prefer_100rel),
 	                               .timer = opts->timer ? &timer : NULL};
 	uint64_t now = app_now(app);
 	struct sipd_txn *tx = in->own.tx;
@@ -1439,13 +1435,15 @@ static int uac_send(struct sipd_call *c)
 			c->from = dup_str(contact);
 			if (!c->from)
 				return SIPD_ENOMEM;
-			struct sipd_str v[ID__COUNT] = {str_of(c->call_id), str_of(c->tag), SIPD_STR_NULL,
-			                                uri_part(c->from), uri_part(c->to)};
+			struct sipd_str v[ID__COUNT] = {str_of(c->call_id), str_of(c->tag),
+			                                SIPD_STR_NULL, uri_part(c->from),
+			                                uri_part(c->to)};
 			set_ids(c, v);
 		}
 		bool na_from = strchr(c->from, '<') != NULL, na_to = strchr(c->to, '<') != NULL;
-		size_t cap = strlen(c->from) + strlen(c->to) + strlen(contact) + strlen(app->allow) +
-		             strlen(app->user_agent) + (c->headers ? strlen(c->headers) : 0) + 256;
+		size_t cap = strlen(c->from) + strlen(c->to) + strlen(contact) +
+		             strlen(app->allow) + strlen(app->user_agent) +
+		             (c->headers ? strlen(c->headers) : 0) + 256;
 		char *hdrs = malloc(cap);
 		if (!hdrs)
 			return SIPD_ENOMEM;
@@ -1490,8 +1488,14 @@ static void uac_resolved(struct sipd_call *c, int status, const struct sipd_targ
 	if (c->ended)
 		return;
 	c->ntargets = 0;
-	for (size_t i = 0; status == 0 && i < n && i < SIPD_MAX_TARGETS; i++)
-		c->targets[c->ntargets++] = t[i];
+	if (status == 0 && n) {
+		c->targets = malloc(n * sizeof *c->targets);
+		c->retired = n > 1 ? calloc(n, sizeof *c->retired) : NULL;
+		if (c->targets && (n == 1 || c->retired)) {
+			memcpy(c->targets, t, n * sizeof *t);
+			c->ntargets = n;
+		}
+	}
 	if (uac_send(c))
 		end_call(c, SIPD_CALL_END_UNREACHABLE, NULL);
 }
@@ -1610,8 +1614,7 @@ static const struct sipd_b2bua_callbacks bridge_cb = {
 	.ended = br_ended,
 };
 
-static void bridge_resolved(struct bridge *br, int status, const struct sipd_target *t,
-                            size_t n)
+static void bridge_resolved(struct bridge *br, int status, const struct sipd_target *t, size_t n)
 {
 	struct sipd_app *app = br->app;
 	struct sipd_txn *tx = br->own.tx;
@@ -1713,7 +1716,8 @@ int sipd_call_answer(struct sipd_call *c, const char *sdp)
 		return SIPD_EINVAL;
 	int rc = set_sdp(c, sdp);
 	if (rc == 0)
-		rc = sipd_session_accept(c->s, (struct sipd_str){c->sdp, c->sdp_len}, app_now(c->app));
+		rc = sipd_session_accept(c->s, (struct sipd_str){c->sdp, c->sdp_len},
+		                         app_now(c->app));
 	sipd_runtime_kick(c->app->rt);
 	return rc;
 }
@@ -1845,9 +1849,18 @@ int sipd_call_request(struct sipd_call *c, const struct sipd_call_request *r)
 		return SIPD_EINVAL;
 	if (c->ended || !c->s)
 		return SIPD_ESTATE;
-	if (c->nreqs == MAX_REQUESTS)
-		return SIPD_ELIMIT;
-	struct sipd_str body = {r->body, r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0};
+	if (c->nreqs == c->reqs_cap) {
+		if (c->reqs_cap == MAX_REQUESTS)
+			return SIPD_ELIMIT;
+		size_t cap = c->reqs_cap ? c->reqs_cap * 2 : 2;
+		struct our_request *p = realloc(c->reqs, cap * sizeof *p);
+		if (!p)
+			return SIPD_ENOMEM;
+		c->reqs = p;
+		c->reqs_cap = cap;
+	}
+	struct sipd_str body = {r->body,
+	                        r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0};
 	int rc = sipd_session_request(c->s, r->method, str_of(r->headers), r->content_type, body,
 	                              app_now(c->app));
 	if (rc == 0) {
@@ -1855,7 +1868,8 @@ int sipd_call_request(struct sipd_call *c, const struct sipd_call_request *r)
 		const struct sipd_dialog *d = sipd_session_dialog(c->s);
 		if (d)
 			sipd_dialog_local_seq(d, &seq);
-		c->reqs[c->nreqs++] = (struct our_request){seq, !strcmp(r->method, "REFER"), r->arg};
+		c->reqs[c->nreqs++] =
+			(struct our_request){seq, !strcmp(r->method, "REFER"), r->arg};
 	}
 	sipd_runtime_kick(c->app->rt);
 	return rc;

@@ -16,14 +16,14 @@
 
 #include <sipdialog/app.h>
 
-#define SDP_A                                                                               \
-	"v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"          \
+#define SDP_A                                                                                      \
+	"v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"                \
 	"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-#define SDP_B                                                                               \
-	"v=0\r\no=b 7 9 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"          \
+#define SDP_B                                                                                      \
+	"v=0\r\no=b 7 9 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"                \
 	"m=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-#define SDP_B2                                                                              \
-	"v=0\r\no=b 7 10 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"         \
+#define SDP_B2                                                                                     \
+	"v=0\r\no=b 7 10 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"               \
 	"m=audio 50002 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 
 /* What a UAS party does with a new INVITE. */
@@ -33,10 +33,10 @@ struct party {
 	struct sipd_app *app;
 	uint16_t port;
 	enum mode mode;
-	const char *target;       /* MODE_BRIDGE */
-	bool modify_refuses;      /* answer re-INVITEs 488 */
-	bool info_takes;          /* answer INFO 202 itself */
-	bool refer_takes;         /* accept REFER with 202 */
+	const char *target;  /* MODE_BRIDGE */
+	bool modify_refuses; /* answer re-INVITEs 488 */
+	bool info_takes;     /* answer INFO 202 itself */
+	bool refer_takes;    /* accept REFER with 202 */
 	struct sipd_incoming *kept;
 	struct sipd_call *call;
 	int provisional, answered, failed, failed_code, terminated, ack, modify, hold, unhold;
@@ -44,8 +44,8 @@ struct party {
 	int ended_null, invites;
 	enum sipd_call_end why;
 	void *response_arg;
-	bool inside;              /* in one of our own calls into the app */
-	bool event_inside;        /* an event came from inside one of them */
+	bool inside;       /* in one of our own calls into the app */
+	bool event_inside; /* an event came from inside one of them */
 	char ack_sdp[512];
 };
 
@@ -201,8 +201,7 @@ static void on_modified(void *user, struct sipd_call *call, const struct sipd_ms
 	p->modified_code = resp ? resp->status : -1;
 }
 
-static void on_response(void *user, struct sipd_call *call, const struct sipd_msg *resp,
-                        void *arg)
+static void on_response(void *user, struct sipd_call *call, const struct sipd_msg *resp, void *arg)
 {
 	(void)call;
 	struct party *p = user;
@@ -238,8 +237,7 @@ static void on_ended(void *arg, struct sipd_b2bua *b)
 	p->ended_null += !b;
 }
 
-static const struct sipd_b2bua_callbacks bridge_cb = {.size = sizeof bridge_cb,
-                                                      .ended = on_ended};
+static const struct sipd_b2bua_callbacks bridge_cb = {.size = sizeof bridge_cb, .ended = on_ended};
 
 static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in)
 {
@@ -251,15 +249,11 @@ static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in
 	case MODE_ANSWER:
 		o.sdp = SDP_A;
 		/* fallthrough */
-	case MODE_RING:
-		assert_int_equal(sipd_app_create_uas(app, in, &o, &p->call), 0);
-		break;
+	case MODE_RING: assert_int_equal(sipd_app_create_uas(app, in, &o, &p->call), 0); break;
 	case MODE_REJECT:
 		assert_int_equal(sipd_incoming_reject(in, 486, "Retry-After: 10\r\n"), 0);
 		break;
-	case MODE_KEEP:
-		p->kept = in;
-		break;
+	case MODE_KEEP: p->kept = in; break;
 	case MODE_BRIDGE: {
 		struct sipd_app_b2bua_opts bo = {.size = sizeof bo, .cb = &bridge_cb, .arg = p};
 		assert_int_equal(sipd_app_create_b2bua(app, in, p->target, &bo), 0);
@@ -440,12 +434,12 @@ static void app_call_modify_requests_bye(void **state)
 	assert_int_equal(sb.calls_total, 1);
 	assert_int_equal(sb.calls_answered, 1);
 	assert_int_equal(sb.calls_active, 0);
-	assert_true(sa.responses_sent[1] >= 1);  /* 180 */
-	assert_true(sa.responses_sent[2] >= 4);  /* INVITE, re-INVITE, INFO, BYE */
-	assert_true(sa.responses_sent[4] >= 1);  /* 469 */
-	assert_true(sb.responses_sent[4] >= 1);  /* 481 */
-	assert_true(sa.responses_sent[5] >= 1);  /* 501 */
-	assert_true(sa.responses_sent[6] >= 1);  /* 603 */
+	assert_true(sa.responses_sent[1] >= 1); /* 180 */
+	assert_true(sa.responses_sent[2] >= 4); /* INVITE, re-INVITE, INFO, BYE */
+	assert_true(sa.responses_sent[4] >= 1); /* 469 */
+	assert_true(sb.responses_sent[4] >= 1); /* 481 */
+	assert_true(sa.responses_sent[5] >= 1); /* 501 */
+	assert_true(sa.responses_sent[6] >= 1); /* 603 */
 	assert_true(sb.responses_received[2] >= 4);
 	assert_true(sb.responses_received[6] >= 1);
 	party_close(&a);
