@@ -5,11 +5,14 @@
  * function that caused them. */
 #define _GNU_SOURCE
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <cmocka.h>
@@ -42,6 +45,7 @@ struct party {
 	int provisional, answered, failed, failed_code, terminated, ack, modify, hold, unhold;
 	int info, modified, modified_code, response, response_code, incoming_cancelled, ended;
 	int ended_null, invites;
+	int invites_sent[4]; /* by transport, from the trace hook */
 	enum sipd_call_end why;
 	void *response_arg;
 	bool inside;       /* in one of our own calls into the app */
@@ -273,19 +277,34 @@ static void on_incoming_cancelled(void *user, struct sipd_app *app, struct sipd_
 static const struct sipd_app_callbacks app_cb = {
 	.size = sizeof app_cb, .invite = on_invite, .incoming_cancelled = on_incoming_cancelled};
 
-static void party_open(struct party *p)
+static void on_trace(void *user, bool sent, const struct sipd_flow *flow, const char *data,
+                     size_t len)
+{
+	struct party *p = user;
+	if (sent && len > 7 && !memcmp(data, "INVITE ", 7) && flow->transport < 4)
+		p->invites_sent[flow->transport]++;
+}
+
+static void party_open_with(struct party *p, const char *const *listen, size_t n, const char *dns)
 {
 	memset(p, 0, sizeof *p);
-	const char *listen = "udp:127.0.0.1:0";
 	struct sipd_app_config cfg = {.size = sizeof cfg,
-	                              .listen = &listen,
-	                              .nlisten = 1,
+	                              .listen = listen,
+	                              .nlisten = n,
+	                              .dns_servers = dns,
+	                              .trace = on_trace,
 	                              .loop = &loop,
 	                              .cb = &app_cb,
 	                              .user = p};
 	char err[256];
 	assert_int_equal(sipd_app_create(&cfg, &p->app, err, sizeof err), 0);
 	p->port = sipd_runtime_local(sipd_app_runtime(p->app), 0)->addr.port;
+}
+
+static void party_open(struct party *p)
+{
+	static const char *const listen[] = {"udp:127.0.0.1:0"};
+	party_open_with(p, listen, 1, NULL);
 }
 
 static void party_close(struct party *p)
@@ -731,6 +750,113 @@ static void app_b2bua(void **state)
 	party_close(&b);
 }
 
+/* A dnsmasq on 127.0.0.1 with the records given (dnsmasq options), stopped
+ * by its PID; false when dnsmasq is not installed or does not start. */
+static pid_t dns_pid;
+static int dns_port;
+
+static bool dns_start(const char *const *records, size_t n)
+{
+	if (access("/usr/sbin/dnsmasq", X_OK) != 0)
+		return false;
+	dns_port = 40000 + (int)(getpid() % 20000);
+	char port[32];
+	snprintf(port, sizeof port, "--port=%d", dns_port);
+	const char *argv[32] = {"dnsmasq",
+	                        "-k",
+	                        "--conf-file=/dev/null",
+	                        "--no-resolv",
+	                        "--no-hosts",
+	                        "--listen-address=127.0.0.1",
+	                        "--bind-interfaces",
+	                        "--local=/test/",
+	                        "--user=root",
+	                        "--pid-file",
+	                        "-q",
+	                        port};
+	size_t a = 12;
+	for (size_t i = 0; i < n && a < 30; i++)
+		argv[a++] = records[i];
+	argv[a] = NULL;
+	dns_pid = fork();
+	if (dns_pid == 0) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execv("/usr/sbin/dnsmasq", (char *const *)argv);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	return dns_pid > 0 && waitpid(dns_pid, NULL, WNOHANG) == 0;
+}
+
+static void dns_stop(void)
+{
+	if (dns_pid > 0) {
+		kill(dns_pid, SIGTERM);
+		waitpid(dns_pid, NULL, 0);
+		dns_pid = 0;
+	}
+}
+
+/* RFC 3263 §4.3: the first target (TCP, by NAPTR order) refuses the
+ * connection; the same INVITE goes to the next one, which answers. The
+ * caller sees one call, answered. */
+static void rfc3263_4_3_uac_failover(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	/* a TCP port nobody listens on */
+	uv_tcp_t probe;
+	uv_tcp_init(&loop, &probe);
+	struct sockaddr_in sa;
+	uv_ip4_addr("127.0.0.1", 0, &sa);
+	uv_tcp_bind(&probe, (struct sockaddr *)&sa, 0);
+	int sl = sizeof sa;
+	uv_tcp_getsockname(&probe, (struct sockaddr *)&sa, &sl);
+	unsigned dead = ntohs(sa.sin_port);
+	uv_close((uv_handle_t *)&probe, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	char srv1[128], srv2[128];
+	snprintf(srv1, sizeof srv1, "--srv-host=_sip._tcp.app.test,dead.app.test,%u,10,0", dead);
+	snprintf(srv2, sizeof srv2, "--srv-host=_sip._udp.app.test,live.app.test,%u,10,0",
+	         (unsigned)a.port);
+	const char *rec[] = {
+		"--naptr-record=app.test,10,10,s,SIP+D2T,,_sip._tcp.app.test",
+		"--naptr-record=app.test,20,10,s,SIP+D2U,,_sip._udp.app.test",
+		srv1,
+		srv2,
+		"--host-record=dead.app.test,127.0.0.1",
+		"--host-record=live.app.test,127.0.0.1",
+	};
+	if (!dns_start(rec, sizeof rec / sizeof rec[0])) {
+		party_close(&a);
+		skip();
+	}
+	char dns[32];
+	snprintf(dns, sizeof dns, "127.0.0.1:%d", dns_port);
+	static const char *const listen[] = {"udp:127.0.0.1:0", "tcp:127.0.0.1:0"};
+	party_open_with(&b, listen, 2, dns);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, "sip:a@app.test", &o, &b.call), 0);
+	bool up = run_until(&b.answered, 1, 8000);
+	dns_stop();
+	assert_true(up);
+	assert_int_equal(b.failed, 0);
+	assert_int_equal(b.terminated, 0);
+	assert_int_equal(b.invites_sent[SIPD_TP_TCP], 1); /* refused */
+	assert_int_equal(b.invites_sent[SIPD_TP_UDP], 1);
+	assert_true(run_until(&a.ack, 1, 3000));
+	assert_string_equal(sipd_call_call_id(b.call), sipd_call_call_id(a.call));
+	hang_up(&a, &b);
+	struct sipd_app_stats sb;
+	sipd_app_stats(b.app, &sb);
+	assert_int_equal(sb.calls_total, 1);
+	assert_int_equal(sb.calls_answered, 1);
+	party_close(&a);
+	party_close(&b);
+}
+
 /* sipd_app_destroy frees what is left, calls no callback, leaks nothing. */
 static void app_destroy_with_calls_up(void **state)
 {
@@ -762,6 +888,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_13_2_1_late_offer),
 		cmocka_unit_test(rfc3263_unreachable),
 		cmocka_unit_test(app_b2bua),
+		cmocka_unit_test(rfc3263_4_3_uac_failover),
 		cmocka_unit_test(app_destroy_with_calls_up),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
