@@ -17,8 +17,8 @@
  *
  * Rules that hold for every callback below:
  *   - No callback is ever called from inside a function of this header that
- *     the application called: events come from the loop (a message arrived, a
- *     timer fired, a name resolved).
+ *     the application called (sipd_app_run() aside): events come from the
+ *     loop (a message arrived, a timer fired, a name resolved).
  *   - `terminated` is the last event of a call. It comes from the loop after
  *     the call has ended, with a copy of the message that ended it (valid
  *     during the callback).
@@ -133,7 +133,8 @@ int sipd_app_create(const struct sipd_app_config *cfg, struct sipd_app **out, ch
 /* Frees the app and everything left in it: calls, b2buas and incoming
  * INVITEs still open are freed without sending anything and without
  * callbacks (end them first, and run the loop, for a clean exit); every
- * pointer to them dies. Closes the sockets. NULL is allowed. */
+ * pointer to them dies. Closes the sockets. Not from a callback of the app;
+ * NULL is allowed. */
 void sipd_app_destroy(struct sipd_app *app);
 /* Runs the loop until sipd_app_stop() (or until nothing is left to do).
  * Returns what uv_run returns (non-zero: stopped with work pending). */
@@ -410,15 +411,17 @@ int sipd_call_answer(struct sipd_call *call, const char *sdp);
  * sending. */
 int sipd_call_progress(struct sipd_call *call, unsigned code, const char *sdp);
 /* UAC: CANCEL the INVITE (RFC 3261 §9.1): sent once a provisional response
- * arrived; a 2xx that crosses it is ACKed and BYEd. Returns 0, or
- * SIPD_ESTATE (not a UAC call, answered, or over). */
+ * arrived; a 2xx that crosses it is ACKed and BYEd. A call whose name still
+ * resolves just ends. Returns 0, SIPD_ESTATE (not a UAC call, answered,
+ * cancelled already, or over), SIPD_EINVAL (NULL), or the error of
+ * sending. */
 int sipd_call_cancel(struct sipd_call *call);
 /* Ends the call whatever its state: BYE when answered (a UAS waits for the
  * ACK of its 2xx first, §15), CANCEL when a UAC call is not answered yet,
  * 480 when a UAS call is not. `reason` is an optional Reason header value
  * for the BYE or CANCEL (RFC 3326: "SIP;cause=200;text=\"Done\""). Returns
- * 0 (`terminated` follows), or SIPD_ESTATE (already over or ending),
- * SIPD_ENOMEM. */
+ * 0 (`terminated` follows), SIPD_ESTATE (already over or ending),
+ * SIPD_EINVAL (NULL), SIPD_ENOMEM, or the error of sending. */
 int sipd_call_destroy(struct sipd_call *call, const char *reason);
 /* A new offer within the confirmed call (re-INVITE, RFC 3261 §14.1); it
  * becomes our description. The answer comes to `modified`. Returns 0, or

@@ -857,6 +857,48 @@ static void rfc3263_4_3_uac_failover(void **state)
 	party_close(&b);
 }
 
+/* Bad configurations and options are refused with what is wrong; an
+ * incoming INVITE given bad options is answered 500 and released. */
+static void app_errors(void **state)
+{
+	(void)state;
+	struct sipd_app *app = NULL;
+	char err[256];
+	struct sipd_app_config cfg = {.size = sizeof cfg, .loop = &loop};
+	assert_int_equal(sipd_app_create(&cfg, &app, err, sizeof err), SIPD_EINVAL);
+	assert_null(app);
+	assert_true(err[0] != 0);
+	const char *bad = "udp:nowhere:x";
+	cfg.listen = &bad;
+	cfg.nlisten = 1;
+	assert_true(sipd_app_create(&cfg, &app, err, sizeof err) < 0);
+	assert_null(app);
+	assert_non_null(strstr(err, "udp:nowhere:x"));
+	sipd_app_destroy(NULL);
+
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	a.mode = MODE_KEEP;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	struct sipd_uac_opts small = {.size = 8};
+	struct sipd_call *c = (struct sipd_call *)&o;
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &small, &c), SIPD_EINVAL);
+	assert_null(c);
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&a.invites, 1, 3000));
+	struct sipd_uas_opts uo = {.size = sizeof uo, .provisional = 200, .cb = &call_cb};
+	assert_int_equal(sipd_app_create_uas(a.app, a.kept, &uo, &c), SIPD_EINVAL);
+	assert_null(c);
+	a.kept = NULL;
+	assert_true(run_until(&b.terminated, 1, 3000));
+	assert_int_equal(b.failed_code, 500);
+	party_close(&a);
+	party_close(&b);
+}
+
 /* sipd_app_destroy frees what is left, calls no callback, leaks nothing. */
 static void app_destroy_with_calls_up(void **state)
 {
@@ -889,6 +931,7 @@ int main(void)
 		cmocka_unit_test(rfc3263_unreachable),
 		cmocka_unit_test(app_b2bua),
 		cmocka_unit_test(rfc3263_4_3_uac_failover),
+		cmocka_unit_test(app_errors),
 		cmocka_unit_test(app_destroy_with_calls_up),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
