@@ -12,6 +12,7 @@
 
 #include <sipdialog/auth.h>
 #include <sipdialog/registration.h>
+#include <sipdialog/subscription.h>
 #include <sipdialog/runtime.h>
 #include <sipdialog/session.h>
 
@@ -42,6 +43,11 @@ struct uas {
 	uint64_t challenged, denied;
 	struct sipd_registrar *registrar; /* --registrar */
 	bool want_registrar;
+	/* --notify and --accept-refer: subscriptions (RFC 6665, RFC 3515) */
+	struct sipd_subscriptions *subs;
+	const char *notify_events;
+	bool accept_refer;
+	uint64_t referred;
 	bool ended_calls; /* a session ended: reap() frees it */
 	bool stopping;    /* a signal came: every call ends with BYE */
 	size_t live;      /* sessions not yet terminated */
@@ -55,6 +61,9 @@ struct call {
 	struct uas *u;
 	struct sipd_session *s;
 	uv_timer_t t;     /* the ring before the 200, then the call's length */
+	/* a call we placed for a REFER we accepted: its progress goes to this
+	 * subscription as sipfrag NOTIFYs (RFC 3515 §2.4.5); NULL otherwise */
+	struct sipd_subscription *refer;
 	char sdp[2048];   /* our answer */
 	size_t sdp_len;
 };
@@ -64,7 +73,8 @@ static void uas_usage(FILE *f)
 	fputs("usage: sipdialog uas --listen SPEC [--listen SPEC]... [--reject CODE] [--trace]\n"
 	      "                     [--ladder] [--auth USER:PASS [--auth-algs LIST]] [--ring MS]\n"
 	      "                     [--early-media] [--answer-sdp FILE] [--hangup-after MS]\n"
-	      "                     [--max-calls N] [--registrar]\n"
+	      "                     [--max-calls N] [--registrar] [--notify EVENTS]\n"
+	      "                     [--accept-refer]\n"
 	      "                     [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
@@ -75,6 +85,10 @@ static void uas_usage(FILE *f)
 	      "  --answer-sdp FILE  the SDP answer to send (default: a built-in PCMU one)\n"
 	      "  --hangup-after MS  end each call with BYE MS after it is answered\n"
 	      "  --max-calls N   calls up at once at most; more get 503 with Retry-After\n"
+	      "  --notify EVENTS take SUBSCRIBE for these packages (comma-separated): 200,\n"
+	      "                  NOTIFY active with a plain body, refreshes (RFC 6665)\n"
+	      "  --accept-refer  accept REFER in a call (202), place the referred call (to\n"
+	      "                  a numeric host) and report it in sipfrag NOTIFYs (RFC 3515)\n"
 	      "  --registrar     take REGISTER too (RFC 3261 §10.3, bindings in memory;\n"
 	      "                  with --auth, challenged and each user its own AOR)\n"
 	      "  --auth USER:PASS  challenge each new INVITE (401, digest SHA-256 and MD5) and\n"
@@ -121,8 +135,15 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
                              enum sipd_session_end why, const struct sipd_msg *msg)
 {
 	(void)s;
-	(void)msg;
 	struct call *c = arg;
+	if (c->refer && (st == SIPD_SESSION_CONFIRMED || st == SIPD_SESSION_TERMINATED)) {
+		/* the referred call's outcome ends the REFER's subscription */
+		unsigned code = st == SIPD_SESSION_CONFIRMED                   ? 200
+		                : msg && !msg->is_request && msg->status >= 300 ? msg->status
+		                                                                 : 503;
+		sipd_refer_progress(c->refer, code, NULL, sipd_runtime_now(c->u->rt));
+		c->refer = NULL;
+	}
 	if (st == SIPD_SESSION_CONFIRMED) {
 		c->u->answered++;
 		if (c->u->hangup_ms)
@@ -153,8 +174,141 @@ static int on_session_request(void *arg, struct sipd_session *s, struct sipd_txn
 	return -1;
 }
 
-static const struct sipd_session_callbacks session_cb = {
-	.size = sizeof session_cb, .state = on_session_state, .request = on_session_request};
+/* The referred call's provisional responses, reported as they come. */
+static void on_provisional(void *arg, struct sipd_session *s, const struct sipd_msg *resp)
+{
+	(void)s;
+	struct call *c = arg;
+	if (c->refer)
+		sipd_refer_progress(c->refer, resp->status, NULL, sipd_runtime_now(c->u->rt));
+}
+
+static const struct sipd_session_callbacks session_cb = {.size = sizeof session_cb,
+                                                         .state = on_session_state,
+                                                         .request = on_session_request,
+                                                         .provisional = on_provisional};
+
+static void link_call(struct uas *u, struct call *c)
+{
+	uv_timer_init(sipd_runtime_loop(u->rt), &c->t);
+	c->t.data = c;
+	c->next = u->open;
+	if (u->open)
+		u->open->prev = c;
+	u->open = c;
+	u->live++;
+}
+
+/* RFC 3515 §2.4.2: a REFER within a call, accepted with 202; the referred
+ * INVITE goes out now (to a numeric host: this command resolves no names
+ * for it) and its progress becomes the subscription's NOTIFYs. */
+static unsigned on_refer(void *arg, struct sipd_subscription *sub, const struct sipd_msg *req)
+{
+	(void)req;
+	struct uas *u = arg;
+	if (!u->accept_refer)
+		return 603;
+	const char *to = sipd_subscription_refer_to(sub);
+	struct sipd_nameaddr na;
+	if (!to || sipd_nameaddr_parse(&na, (struct sipd_str){to, strlen(to)}, false, NULL) ||
+	    (na.uri.kind != SIPD_URI_SIP && na.uri.kind != SIPD_URI_SIPS))
+		return 400;
+	char host[64];
+	struct sipd_str tp;
+	uint8_t transport = SIPD_TP_UDP;
+	if (sipd_param_find(na.uri.params, "transport", &tp) == 0 && sipd_str_ieq(tp, "tcp"))
+		transport = SIPD_TP_TCP;
+	struct sipd_flow flow;
+	if (na.uri.host.len >= sizeof host)
+		return 400;
+	memcpy(host, na.uri.host.p, na.uri.host.len);
+	host[na.uri.host.len] = 0;
+	if (sipd_runtime_flow(u->rt, host, na.uri.port, transport, &flow))
+		return 488; /* not a numeric host we can reach */
+	struct call *c = calloc(1, sizeof *c);
+	if (!c)
+		return 500;
+	c->u = u;
+	char contact[128], from[160], tag[12], callid[24], hdrs[1024];
+	tools_local_uri(u->rt, "uas", flow.local, contact, sizeof contact);
+	tools_local_uri(u->rt, "transferee", flow.local, from, sizeof from);
+	int n = tools_sdp(u->rt, flow.local, "sipdialog", 1, 40002, NULL, c->sdp, sizeof c->sdp);
+	sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
+	sipd_stack_random_token(sipd_runtime_stack(u->rt), callid, sizeof callid);
+	int h = snprintf(hdrs, sizeof hdrs,
+	                 "From: <%s>;tag=%.*s\r\nTo: <%.*s>\r\nCall-ID: %.*s\r\n"
+	                 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <%s>\r\n",
+	                 from, (int)sizeof tag, tag, (int)na.uri.raw.len, na.uri.raw.p,
+	                 (int)sizeof callid, callid, contact);
+	if (n < 0 || h < 0 || (size_t)h >= sizeof hdrs) {
+		free(c);
+		return 500;
+	}
+	struct sipd_request r = {.size = sizeof r,
+	                         .method = {"INVITE", 6},
+	                         .uri = na.uri.raw,
+	                         .headers = {hdrs, (size_t)h},
+	                         .content_type = "application/sdp",
+	                         .body = {c->sdp, (size_t)n},
+	                         .flow = flow};
+	struct sipd_session_opts o = {.size = sizeof o,
+	                              .dialog = {.size = sizeof o.dialog,
+	                                         .local_contact = {contact, strlen(contact)}},
+	                              .cb = &session_cb,
+	                              .arg = c};
+	if (sipd_session_uac(&u->env, &r, &o, sipd_runtime_now(u->rt), &c->s)) {
+		free(c);
+		return 500;
+	}
+	c->refer = sub;
+	link_call(u, c);
+	u->referred++;
+	return 202;
+}
+
+/* --notify: a SUBSCRIBE to one of the packages gets 200 and a NOTIFY
+ * (active) with a plain body; refreshes and unsubscriptions are the
+ * module's. */
+static void on_subscribe(void *arg, struct sipd_subscription *sub, const struct sipd_msg *req,
+                         struct sipd_sub_answer *ans)
+{
+	(void)arg;
+	(void)sub;
+	(void)req;
+	static const char body[] = "open\r\n";
+	ans->content_type = "text/plain";
+	ans->body = (struct sipd_str){body, sizeof body - 1};
+}
+
+/* A subscription (ours as notifier or REFER recipient) ended: the calls
+ * reporting to it stop, and it is freed. */
+static void on_sub_state(void *arg, struct sipd_subscription *sub, enum sipd_sub_state st,
+                         const struct sipd_msg *msg)
+{
+	(void)msg;
+	struct uas *u = arg;
+	if (st != SIPD_SUB_TERMINATED)
+		return;
+	for (struct call *c = u->open; c; c = c->next)
+		if (c->refer == sub)
+			c->refer = NULL;
+	sipd_subscription_free(sub);
+}
+
+static void on_dialog_state(void *user, struct sipd_dialog *d, enum sipd_dialog_state st,
+                            enum sipd_dialog_reason why)
+{
+	(void)why;
+	struct uas *u = user;
+	if (st == SIPD_DIALOG_TERMINATED && u->subs)
+		sipd_subscriptions_dialog_ended(u->subs, d);
+}
+
+static void table_random(void *user, void *buf, size_t len)
+{
+	struct uas *u = user;
+	tools_table_random(u->rt, buf, len);
+}
 
 /* The one user --auth knows. Unknown users are answered by the server
  * module like wrong passwords (same work, same answer). */
@@ -258,13 +412,7 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 		free(c); /* the session answered it (400, 420-422, 500, 503) */
 		return 0;
 	}
-	uv_timer_init(sipd_runtime_loop(u->rt), &c->t);
-	c->t.data = c;
-	c->next = u->open;
-	if (u->open)
-		u->open->prev = c;
-	u->open = c;
-	u->live++;
+	link_call(u, c);
 	/* an INVITE that requires 100rel gets a reliable 183 with the answer
 	 * (RFC 3262), the 2xx after its PRACK; others 180 (or 183 with the
 	 * answer for --early-media), then 200 */
@@ -305,6 +453,11 @@ static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
 	int rc;
 	if (u->registrar && req->method == SIPD_METHOD_REGISTER && !req->to.tag.len) {
 		rc = sipd_registrar_request(u->registrar, tx, req, from);
+	} else if (u->subs && (req->method == SIPD_METHOD_SUBSCRIBE ||
+	                       req->method == SIPD_METHOD_NOTIFY ||
+	                       req->method == SIPD_METHOD_REFER) &&
+	           sipd_subscriptions_request(u->subs, tx, req, from) == 0) {
+		rc = 0;
 	} else if (req->to.tag.len || req->method == SIPD_METHOD_ACK) {
 		/* within a session, or the core's 481 (and a dropped ACK) */
 		rc = sipd_sessions_request(&u->env, tx, req, from);
@@ -429,6 +582,10 @@ int cmd_uas(int argc, char **argv)
 				u.hangup_ms = (uint32_t)v;
 			else
 				u.max_calls = (uint32_t)v;
+		} else if (!strcmp(a, "--notify") && i + 1 < argc) {
+			u.notify_events = argv[++i];
+		} else if (!strcmp(a, "--accept-refer")) {
+			u.accept_refer = true;
 		} else if (!strcmp(a, "--registrar")) {
 			u.want_registrar = true;
 		} else if (!strcmp(a, "--early-media")) {
@@ -463,6 +620,11 @@ int cmd_uas(int argc, char **argv)
 		uas_usage(stderr);
 		return 2;
 	}
+	/* the methods we take, as Allow says them (RFC 3261 §20.5) */
+	char allow[192];
+	snprintf(allow, sizeof allow, "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE, PRACK%s%s%s",
+	         u.want_registrar ? ", REGISTER" : "", u.notify_events ? ", SUBSCRIBE" : "",
+	         u.accept_refer ? ", REFER, NOTIFY" : "");
 	static const struct sipd_stack_callbacks cb = {.size = sizeof cb,
 	                                               .request = on_request,
 	                                               .cancel = on_cancel,
@@ -476,10 +638,7 @@ int cmd_uas(int argc, char **argv)
 		.tls_cert = cert,
 		.tls_key = key,
 		.stack = {.size = sizeof rc.stack,
-		          .allow = u.want_registrar
-		                           ? "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE, "
-		                             "PRACK, REGISTER"
-		                           : "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, INFO, UPDATE, PRACK",
+		          .allow = allow,
 		          .supported = "100rel",
 		          .accept = "application/sdp, text/plain, message/sipfrag, application/dtmf-relay",
 		          .user_agent = "sipdialog",
@@ -523,9 +682,10 @@ int cmd_uas(int argc, char **argv)
 			return 1;
 		}
 	}
-	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
-	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
-	                                 .random = tools_table_random};
+	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb,
+	                                                  .state = on_dialog_state};
+	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = &u,
+	                                 .random = table_random};
 	u.dialogs = sipd_dialogs_create(&dc);
 	u.env = (struct sipd_session_env){.size = sizeof u.env,
 	                                  .stack = sipd_runtime_stack(u.rt),
@@ -534,6 +694,27 @@ int cmd_uas(int argc, char **argv)
 		fprintf(stderr, "sipdialog uas: out of memory\n");
 		sipd_runtime_destroy(u.rt);
 		return 1;
+	}
+	if (u.notify_events || u.accept_refer) {
+		static const struct sipd_subscription_callbacks scb = {.size = sizeof scb,
+		                                                       .state = on_sub_state,
+		                                                       .subscribe = on_subscribe,
+		                                                       .refer = on_refer};
+		char contact[160];
+		tools_local_uri(u.rt, "uas", 0, contact, sizeof contact);
+		struct sipd_subscriptions_config sc = {.size = sizeof sc,
+		                                       .stack = sipd_runtime_stack(u.rt),
+		                                       .dialogs = u.dialogs,
+		                                       .local_contact = {contact, strlen(contact)},
+		                                       .events = u.notify_events,
+		                                       .cb = &scb,
+		                                       .arg = &u};
+		u.subs = sipd_subscriptions_create(&sc);
+		if (!u.subs) {
+			fprintf(stderr, "sipdialog uas: out of memory\n");
+			sipd_runtime_destroy(u.rt);
+			return 1;
+		}
 	}
 	tools_print_listeners(u.rt, nlisten);
 	uv_signal_t sigint, sigterm;
@@ -563,6 +744,7 @@ int cmd_uas(int argc, char **argv)
 	}
 	sipd_registrar_destroy(u.registrar); /* before the stack, which has its timers */
 	sipd_runtime_destroy(u.rt);
+	sipd_subscriptions_destroy(u.subs); /* after the stack (subscription.h) */
 	sipd_dialogs_destroy(u.dialogs);
 	sipd_auth_server_destroy(u.auth);
 	return 0;

@@ -59,7 +59,7 @@ run() {
 
 start_uas reject --reject 486
 reject_port=$port; reject_pid=$pid
-start_uas calls
+start_uas calls --notify presence --accept-refer
 calls_port=$port; calls_pid=$pid
 start_uas auth --auth alice:s3cret --auth-algs MD5 --registrar
 auth_port=$port; auth_pid=$pid
@@ -73,6 +73,10 @@ for tp in u1 t1; do
   run "call_bad_cseq-$tp" "$calls_port" -sf "$here/scenarios/call_bad_cseq.xml" -t "$tp"
   run "reinvite_update-$tp" "$calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
   run "prack-$tp" "$calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
+  run "subscribe-$tp" "$calls_port" -sf "$here/scenarios/subscribe.xml" -t "$tp"
+  # the transfer target: this same uas, reached over UDP (it calls itself)
+  run "refer-$tp" "$calls_port" -sf "$here/scenarios/refer.xml" -t "$tp" -key target_port "$calls_port"
+
   # SIPp's digest is MD5 only: that uas offers MD5 alone
   run "invite_auth-$tp" "$auth_port" -sf "$here/scenarios/invite_auth.xml" -t "$tp"
   run "register_auth-$tp" "$auth_port" -sf "$here/scenarios/register_auth.xml" -t "$tp"
