@@ -298,8 +298,8 @@ struct sipd_call_callbacks {
 struct sipd_uas_opts {
 	size_t size; /* sizeof(struct sipd_uas_opts) */
 	/* Our session description: the answer to the INVITE's offer, or our
-	 * offer when it had none (the answer then comes in the ACK). NULL:
-	 * answer later with sipd_call_answer(). Copied. */
+	 * offer when it had none (the answer then comes in the ACK). NULL or
+	 * "": answer later with sipd_call_answer(). Copied. */
 	const char *sdp;
 	/* A provisional response to send first: 0 none, 180 Ringing or 183
 	 * Session Progress (any 101-199). */
@@ -336,7 +336,7 @@ int sipd_app_create_uas(struct sipd_app *app, struct sipd_incoming *in,
 /* sipd_app_create_uac(): what to send. */
 struct sipd_uac_opts {
 	size_t size; /* sizeof(struct sipd_uac_opts) */
-	/* Our offer. NULL: a late offer: the INVITE has no body and the
+	/* Our offer. NULL or "": a late offer: the INVITE has no body and the
 	 * callee's offer comes in the 2xx; `answer` gives ours. Copied. */
 	const char *sdp;
 	/* From: a URI, or a name-addr with its display name ("\"Al\"

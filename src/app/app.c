@@ -1356,7 +1356,7 @@ int sipd_app_create_uas(struct sipd_app *app, struct sipd_incoming *in,
 	    (opts->provisional && (opts->provisional < 101 || opts->provisional > 199)))
 		return incoming_fail(in, 500, SIPD_EINVAL);
 	struct sipd_call *c = call_new(app, opts->cb, opts->user);
-	if (!c || (opts->sdp && set_sdp(c, opts->sdp))) {
+	if (!c || (opts->sdp && *opts->sdp && set_sdp(c, opts->sdp))) {
 		if (c)
 			call_free(c);
 		return incoming_fail(in, 503, SIPD_ENOMEM);
@@ -1517,7 +1517,7 @@ int sipd_app_create_uac(struct sipd_app *app, const char *uri, const struct sipd
 	c->from = opts->from ? dup_str(opts->from) : NULL;
 	c->headers = opts->headers ? dup_str(opts->headers) : NULL;
 	if (!c->uri || !c->to || (opts->from && !c->from) || (opts->headers && !c->headers) ||
-	    (opts->sdp && set_sdp(c, opts->sdp))) {
+	    (opts->sdp && *opts->sdp && set_sdp(c, opts->sdp))) {
 		call_free(c);
 		return SIPD_ENOMEM;
 	}
