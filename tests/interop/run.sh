@@ -165,6 +165,26 @@ else
   echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
 fi
 
+# user probing (sipvicious-style): a known user with a wrong password and an
+# unknown user must get the same answers, line for line, once the values that
+# are random by design (nonce, tags, branch, Call-ID) and the names are masked
+probe() {
+  timeout 30 sipp 127.0.0.1:"$auth_port" -sf "$here/scenarios/register_probe.xml" -s "$1" \
+    -au "$1" -ap guess -i 127.0.0.1 -p 0 -m 1 -timeout 15s -timeout_error -nostdin \
+    -trace_msg -message_file "$work/probe-$1.msg" >/dev/null 2>&1 || return 1
+  # the responses received, masked
+  awk '/message received/ {r=1; next} /message sent/ {r=0} r' "$work/probe-$1.msg" |
+    sed -e "s/$1/USER/g" -e 's/tag=[^;>]*/tag=T/g' -e 's/nonce="[^"]*"/nonce=N/g' \
+        -e 's/branch=[^;]*/branch=B/g' -e 's/^Call-ID:.*/Call-ID: C/' -e '/^---/d' \
+    >"$work/probe-$1.masked"
+}
+if probe alice && probe mallory && [ -s "$work/probe-alice.masked" ] &&
+   cmp -s "$work/probe-alice.masked" "$work/probe-mallory.masked"; then
+  echo "ok   user_probe (known and unknown users answered alike)"
+else
+  echo "FAIL user_probe"; diff "$work/probe-alice.masked" "$work/probe-mallory.masked"; fail=1
+fi
+
 # digest between our own roles (SHA-512-256 first, RFC 8760): the right
 # password gets the call, a wrong one 403 and a failed run
 name=uac_auth
