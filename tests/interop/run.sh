@@ -65,6 +65,8 @@ start_uas auth --auth alice:s3cret --auth-algs MD5 --registrar
 auth_port=$port; auth_pid=$pid
 start_uas auth_sha --auth alice:s3cret
 auth_sha_port=$port; auth_sha_pid=$pid
+start_uas ring --ring 5000
+ring_port=$port; ring_pid=$pid
 
 for tp in u1 t1; do
   for sc in options message invite486; do
@@ -73,6 +75,8 @@ for tp in u1 t1; do
   run "call_bad_cseq-$tp" "$calls_port" -sf "$here/scenarios/call_bad_cseq.xml" -t "$tp"
   run "reinvite_update-$tp" "$calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
   run "prack-$tp" "$calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
+  run "cancel-$tp" "$ring_port" -sf "$here/scenarios/cancel.xml" -t "$tp"
+  run "info-$tp" "$calls_port" -sf "$here/scenarios/info.xml" -t "$tp"
   run "subscribe-$tp" "$calls_port" -sf "$here/scenarios/subscribe.xml" -t "$tp"
   # the transfer target: this same uas, reached over UDP (it calls itself)
   run "refer-$tp" "$calls_port" -sf "$here/scenarios/refer.xml" -t "$tp" -key target_port "$calls_port"
@@ -219,7 +223,7 @@ done
 # Stop the uas the way a user would (SIGTERM): each must exit 0, which under
 # the sanitizers also means no leak and no error.
 for pair in "b2b_calls:$b2b_calls_pid" "b2b_reject:$b2b_reject_pid" "reject:$reject_pid" \
-            "calls:$calls_pid" "auth:$auth_pid" "auth_sha:$auth_sha_pid"; do
+            "calls:$calls_pid" "auth:$auth_pid" "auth_sha:$auth_sha_pid" "ring:$ring_pid"; do
   name=${pair%%:*}; p=${pair#*:}
   kill -TERM "$p"
   wait "$p"
