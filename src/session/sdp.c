@@ -61,12 +61,20 @@ enum sipd_sdp_dir sipd_sdp_direction(struct sipd_str sdp)
 		case 'c':
 			held |= zero_address(v);
 			break;
-		case 'a':
-			if (in_media)
-				media = dir_of(v, &media_set);
-			else
-				session = dir_of(v, &session_set);
+		case 'a': {
+			/* only a direction attribute sets the direction: the others
+			 * (rtpmap, ptime...) leave the one seen before alone */
+			bool found = false;
+			enum sipd_sdp_dir dir = dir_of(v, &found);
+			if (found && in_media) {
+				media = dir;
+				media_set = true;
+			} else if (found) {
+				session = dir;
+				session_set = true;
+			}
 			break;
+		}
 		}
 	}
 done:;

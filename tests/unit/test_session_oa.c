@@ -133,6 +133,9 @@ static void rfc3264_8_4_hold_from_directions(void **state)
 		{"a=sendonly\r\n", "a=sendrecv\r\n", SIPD_SDP_SENDRECV, false},
 		/* text that merely mentions it does not count */
 		{"", "a=x-note:sendonly\r\n", SIPD_SDP_SENDRECV, false},
+		/* other attributes after the direction leave it alone */
+		{"", "a=sendonly\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n", SIPD_SDP_SENDONLY, true},
+		{"a=inactive\r\na=tool:x\r\n", "a=rtpmap:0 PCMU/8000\r\n", SIPD_SDP_INACTIVE, true},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int n = snprintf(sdp, sizeof sdp, "%s%sm=audio 4000 RTP/AVP 0\r\n%s", base,
