@@ -121,7 +121,8 @@ struct sipd_session_callbacks {
 	size_t size;
 	/* The session changed state. For TERMINATED, `why` and `msg` (the BYE
 	 * with its Reason, RFC 3326, or the final response; may be NULL) say
-	 * why. Called once per state. */
+	 * why. For CONFIRMED at the UAC, `msg` is the 2xx. Called once per
+	 * state. */
 	void (*state)(void *arg, struct sipd_session *s, enum sipd_session_state st,
 	              enum sipd_session_end why, const struct sipd_msg *msg);
 	/* A request within the session for the application: re-INVITE and UPDATE

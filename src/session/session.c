@@ -1226,11 +1226,11 @@ static void uac_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog 
 	peer_allows(s, resp);
 	if (s->cancelled) {
 		/* §9.1: the 2xx crossed our CANCEL: it was ACKed, now BYE */
-		set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
+		set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, resp);
 		send_bye(s, (enum sipd_session_end)s->cancel_end);
 		return;
 	}
-	set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
+	set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, resp);
 	if (s->bye_pending)
 		send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
 }
