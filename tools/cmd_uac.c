@@ -11,6 +11,7 @@
 
 #include <sipdialog/auth.h>
 #include <sipdialog/runtime.h>
+#include <sipdialog/subscription.h>
 #include <sipdialog/session.h>
 
 #include "commands.h"
@@ -19,7 +20,7 @@
 
 #define MAX_LISTEN 16
 
-enum step { STEP_REINVITE, STEP_UPDATE, STEP_INFO, STEP_MESSAGE, STEP_HOLD, STEP__COUNT };
+enum step { STEP_REINVITE, STEP_UPDATE, STEP_INFO, STEP_MESSAGE, STEP_HOLD, STEP_REFER, STEP__COUNT };
 
 struct uac {
 	struct sipd_runtime *rt;
@@ -30,6 +31,8 @@ struct uac {
 	struct sipd_target target;
 	bool resolved;
 	const char *credentials; /* USER:PASS */
+	const char *refer_to;    /* --refer */
+	struct sipd_subscriptions *subs;
 	struct sipd_auth_client *auth;
 	unsigned calls, concurrency, rate;
 	uint32_t duration, session_expires, answer_timeout;
@@ -61,6 +64,8 @@ struct call {
 	 * the call, not under their own callbacks */
 	struct sipd_session *challenged[2];
 	unsigned tries;
+	struct sipd_subscription *refer; /* --refer: the REFER's subscription */
+	int refer_status;                /* the last sipfrag status, or the REFER's refusal */
 };
 
 static void uac_usage(FILE *f)
@@ -68,6 +73,7 @@ static void uac_usage(FILE *f)
 	fputs("usage: sipdialog uac --listen SPEC --to URI [--from URI] [--calls N] [--rate R]\n"
 	      "                     [--concurrency C] [--duration MS] [--answer-timeout S]\n"
 	      "                     [--reinvite] [--update] [--info] [--message] [--hold]\n"
+	      "                     [--refer URI]\n"
 	      "                     [--session-expires S] [--auth USER:PASS] [--trace]\n"
 	      "                     [--ladder] [--verbose]\n"
 	      "\n"
@@ -84,6 +90,8 @@ static void uac_usage(FILE *f)
 	      "  --info               an INFO in each call\n"
 	      "  --message            a MESSAGE in each call\n"
 	      "  --hold               a re-INVITE putting the call on hold (sendonly)\n"
+	      "  --refer URI          transfer the callee to URI (REFER, RFC 3515); the step\n"
+	      "                       succeeds when the last sipfrag NOTIFY says 2xx\n"
 	      "  --session-expires S  ask for session timers (RFC 4028)\n"
 	      "  --auth USER:PASS     answer 401/407 challenges with digest credentials\n"
 	      "  --trace              print every SIP message sent and received\n"
@@ -202,6 +210,49 @@ static void answer_timeout(uv_timer_t *t)
 	sipd_session_cancel(c->s, NULL, sipd_runtime_now(c->u->rt));
 }
 
+static void step_answered(struct call *c, const struct sipd_msg *resp);
+
+/* --refer: the REFER's subscription reports the referred call in sipfrag
+ * NOTIFYs (RFC 3515 §2.4.5); the step succeeds when the last one says 2xx. */
+static void refer_state(void *arg, struct sipd_subscription *sub, enum sipd_sub_state st,
+                        const struct sipd_msg *msg)
+{
+	(void)msg;
+	struct call *c = arg;
+	if (st != SIPD_SUB_TERMINATED || c->refer != sub)
+		return;
+	c->refer = NULL;
+	int code = c->refer_status;
+	if (c->u->verbose)
+		fprintf(stderr, "call %u: transfer ended with %d\n", c->id, code);
+	sipd_subscription_free(sub);
+	/* a made-up response carries the outcome to the step logic */
+	struct sipd_msg fake = {.status = (uint16_t)(code > 0 ? code : 500)};
+	step_answered(c, &fake);
+}
+
+static void refer_notify(void *arg, struct sipd_subscription *sub, const struct sipd_msg *notify)
+{
+	(void)sub;
+	struct call *c = arg;
+	int code = sipd_sipfrag_status(notify->body);
+	if (code > 0)
+		c->refer_status = code;
+}
+
+static void refer_response(void *arg, struct sipd_subscription *sub, const struct sipd_msg *resp)
+{
+	(void)sub;
+	struct call *c = arg;
+	if (resp->status >= 300)
+		c->refer_status = resp->status; /* the REFER itself was refused */
+}
+
+static const struct sipd_subscription_callbacks refer_cb = {.size = sizeof refer_cb,
+                                                            .state = refer_state,
+                                                            .notify = refer_notify,
+                                                            .response = refer_response};
+
 /* The next in-call step, or the pause then BYE. */
 static void next_step(struct call *c)
 {
@@ -235,6 +286,16 @@ static void next_step(struct call *c)
 			static const char body[] = "hello from sipdialog";
 			rc = sipd_session_request(c->s, "MESSAGE", SIPD_STR_NULL, "text/plain",
 			                          (struct sipd_str){body, sizeof body - 1}, now);
+			break;
+		}
+		case STEP_REFER: { /* RFC 3515: the transfer, followed to its final NOTIFY */
+			struct sipd_subscribe_opts ro = {.size = sizeof ro,
+			                                 .dialog = sipd_session_dialog(c->s),
+			                                 .flow = c->flow,
+			                                 .refer_to = u->refer_to,
+			                                 .cb = &refer_cb,
+			                                 .arg = c};
+			rc = ro.dialog ? sipd_refer(u->subs, &ro, now, &c->refer) : SIPD_ESTATE;
 			break;
 		}
 		default:
@@ -425,6 +486,9 @@ static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
                       const struct sipd_flow *from)
 {
 	struct uac *u = user;
+	if (u->subs && req->method == SIPD_METHOD_NOTIFY &&
+	    sipd_subscriptions_request(u->subs, tx, req, from) == 0)
+		return 0;
 	return sipd_sessions_request(&u->env, tx, req, from);
 }
 
@@ -491,6 +555,9 @@ int cmd_uac(int argc, char **argv)
 			u.steps[STEP_INFO] = true;
 		} else if (!strcmp(a, "--message")) {
 			u.steps[STEP_MESSAGE] = true;
+		} else if (!strcmp(a, "--refer") && has) {
+			u.refer_to = argv[++i];
+			u.steps[STEP_REFER] = true;
 		} else if (!strcmp(a, "--hold")) {
 			u.steps[STEP_HOLD] = true;
 		} else if (!strcmp(a, "--auth") && has) {
@@ -526,7 +593,8 @@ int cmd_uac(int argc, char **argv)
 		.trace = tool_trace_hook,
 		.trace_user = &u.tr,
 		.stack = {.size = sizeof rc.stack,
-		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK",
+		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, NOTIFY",
+		          .accept = "application/sdp, message/sipfrag",
 		          .supported = "100rel, timer",
 		          .user_agent = "sipdialog",
 		          .cb = &cb,
@@ -567,6 +635,16 @@ int cmd_uac(int argc, char **argv)
 	}
 	u.env = (struct sipd_session_env){.size = sizeof u.env, .stack = sipd_runtime_stack(u.rt),
 	                                  .dialogs = u.dialogs};
+	if (u.refer_to) {
+		struct sipd_subscriptions_config sc = {.size = sizeof sc,
+		                                       .stack = sipd_runtime_stack(u.rt),
+		                                       .dialogs = u.dialogs};
+		if (!(u.subs = sipd_subscriptions_create(&sc))) {
+			sipd_runtime_destroy(u.rt);
+			sipd_dialogs_destroy(u.dialogs);
+			return 1;
+		}
+	}
 	uv_timer_init(sipd_runtime_loop(u.rt), &u.pacer);
 	u.pacer.data = &u;
 	uv_signal_t sigint, sigterm;
@@ -597,6 +675,7 @@ int cmd_uac(int argc, char **argv)
 			fprintf(stderr, "  final %u: %u\n", code, u.by_status[code]);
 	tool_ladder_print(&u.tr, stdout);
 	sipd_runtime_destroy(u.rt);
+	sipd_subscriptions_destroy(u.subs); /* after the stack (subscription.h) */
 	sipd_dialogs_destroy(u.dialogs);
 	sipd_auth_client_destroy(u.auth);
 	if (u.exit)

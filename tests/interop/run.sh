@@ -208,6 +208,24 @@ else
   echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
 fi
 
+# a transfer between our roles (RFC 3515): the uas accepts the REFER, calls
+# the target (itself) and reports it; the uac's step succeeds on the final
+# sipfrag 200. Refused by a uas that does not take REFER: the run fails.
+name=uac_refer
+if timeout 60 "$bin" uac --listen udp:127.0.0.1:0 --to "sip:uas@127.0.0.1:$calls_port" \
+     --calls 3 --refer "sip:target@127.0.0.1:$calls_port" >"$work/$name.uac" 2>&1; then
+  echo "ok   $name"
+else
+  echo "FAIL $name"; tail -20 "$work/$name.uac"; fail=1
+fi
+name=uac_refer_refused
+if timeout 60 "$bin" uac --listen udp:127.0.0.1:0 --to "sip:uas@127.0.0.1:$ring_port" \
+     --calls 1 --refer "sip:target@127.0.0.1:$calls_port" >"$work/$name.uac" 2>&1; then
+  echo "FAIL $name: a refused REFER counted as a transfer"; fail=1
+else
+  echo "ok   $name"
+fi
+
 # sipdialog against itself: every in-call request the uac knows, 20 calls
 for transport in udp tcp; do
   name="uac_uas-$transport"
