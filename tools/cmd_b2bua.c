@@ -28,7 +28,8 @@ struct b2b {
 	struct sipd_uri to_uri;
 	struct sipd_target target;
 	bool resolved, verbose, stopping;
-	struct tool_trace tr;
+	struct tool_output out;
+	uv_timer_t stats;
 	uint64_t calls, answered, ended, refused;
 	struct bridge *open;
 };
@@ -44,14 +45,14 @@ struct bridge {
 static void b2bua_usage(FILE *f)
 {
 	fputs("usage: sipdialog b2bua --listen SPEC [--listen SPEC]... --to URI [--trace]\n"
-	      "                       [--ladder] [--verbose] [--tls-cert FILE --tls-key FILE]\n"
+	      "                       [--ladder] [--log-format text|json] [--stats-interval S]\n"
+	      "                       [--verbose] [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
 	      "  --to URI        where every call goes (resolved once, as RFC 3263 says)\n"
-	      "  --trace         print every SIP message sent and received\n"
-	      "  --ladder        draw the first call (both legs) as a ladder diagram at exit\n"
 	      "  --verbose       print each call's legs as they change\n",
 	      f);
+	fputs(tool_output_usage, f);
 }
 
 static void unlink_bridge(struct bridge *br)
@@ -140,6 +141,22 @@ static int new_call(struct b2b *g, struct sipd_txn *tx, const struct sipd_flow *
 	return 0;
 }
 
+static void print_counters(struct b2b *g, const char *event)
+{
+	uint64_t open = 0;
+	for (struct bridge *br = g->open; br; br = br->next)
+		open++;
+	const struct tool_counter c[] = {{"calls", g->calls},   {"answered", g->answered},
+	                                 {"ended", g->ended},   {"refused", g->refused},
+	                                 {"open", open}};
+	tool_print_counters(&g->out, event, c, sizeof c / sizeof c[0]);
+}
+
+static void stats_tick(uv_timer_t *t)
+{
+	print_counters(t->data, "stats");
+}
+
 static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
                       const struct sipd_flow *from)
 {
@@ -204,6 +221,11 @@ int cmd_b2bua(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has = i + 1 < argc;
+		int shared = tool_output_option(&g.out, "b2bua", argc, argv, &i);
+		if (shared < 0)
+			return 2;
+		if (shared)
+			continue;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			b2bua_usage(stdout);
 			return 0;
@@ -219,10 +241,6 @@ int cmd_b2bua(int argc, char **argv)
 			cert = argv[++i];
 		} else if (!strcmp(a, "--tls-key") && has) {
 			key = argv[++i];
-		} else if (!strcmp(a, "--trace")) {
-			g.tr.print = true;
-		} else if (!strcmp(a, "--ladder")) {
-			g.tr.ladder = true;
 		} else if (!strcmp(a, "--verbose")) {
 			g.verbose = true;
 		} else {
@@ -250,7 +268,7 @@ int cmd_b2bua(int argc, char **argv)
 		.listen = listen,
 		.nlisten = nlisten,
 		.trace = tool_trace_hook,
-		.trace_user = &g.tr,
+		.trace_user = &g.out.tr,
 		.tls_cert = cert,
 		.tls_key = key,
 		.stack = {.size = sizeof rc.stack,
@@ -265,12 +283,13 @@ int cmd_b2bua(int argc, char **argv)
 		          .user = &g},
 	};
 	char err[256];
-	g.tr.self = "b2bua";
+	g.out.tr.self = "b2bua";
 	if (sipd_runtime_create(&rc, &g.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog b2bua: %s\n", err);
 		return 1;
 	}
-	g.tr.rt = g.rt;
+	g.out.tr.rt = g.rt;
+	g.out.t0 = sipd_runtime_now(g.rt);
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = g.rt,
 	                                 .random = tools_table_random};
@@ -284,6 +303,11 @@ int cmd_b2bua(int argc, char **argv)
 	                                  .stack = sipd_runtime_stack(g.rt),
 	                                  .dialogs = g.dialogs};
 	tools_print_listeners(g.rt, nlisten);
+	uv_timer_init(sipd_runtime_loop(g.rt), &g.stats);
+	g.stats.data = &g;
+	if (g.out.stats_interval)
+		uv_timer_start(&g.stats, stats_tick, g.out.stats_interval * 1000ull,
+		               g.out.stats_interval * 1000ull);
 	uv_signal_t sigint, sigterm;
 	uv_signal_init(sipd_runtime_loop(g.rt), &sigint);
 	uv_signal_init(sipd_runtime_loop(g.rt), &sigterm);
@@ -299,13 +323,8 @@ int cmd_b2bua(int argc, char **argv)
 	}
 	uv_close((uv_handle_t *)&sigint, NULL);
 	uv_close((uv_handle_t *)&sigterm, NULL);
-	size_t still = 0;
-	for (struct bridge *br = g.open; br; br = br->next)
-		still++;
-	fprintf(stderr, "calls: %llu, answered: %llu, ended: %llu, refused: %llu, open: %zu\n",
-	        (unsigned long long)g.calls, (unsigned long long)g.answered,
-	        (unsigned long long)g.ended, (unsigned long long)g.refused,
-	        still);
+	uv_close((uv_handle_t *)&g.stats, NULL);
+	print_counters(&g, "summary");
 	/* calls still open (stopped twice): freed without more signalling */
 	while (g.open) {
 		struct bridge *br = g.open;
@@ -313,7 +332,7 @@ int cmd_b2bua(int argc, char **argv)
 		sipd_b2bua_free(br->b);
 		free(br);
 	}
-	tool_ladder_print(&g.tr, stdout);
+	tool_ladder_print(&g.out.tr, stdout);
 	sipd_runtime_destroy(g.rt);
 	sipd_dialogs_destroy(g.dialogs);
 	return status;

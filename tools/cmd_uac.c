@@ -38,7 +38,8 @@ struct uac {
 	uint32_t duration, session_expires, answer_timeout;
 	bool steps[STEP__COUNT];
 	bool verbose;
-	struct tool_trace tr;
+	struct tool_output out;
+	uv_timer_t stats;
 	/* progress */
 	unsigned started, active, answered, succeeded, failed, unanswered;
 	unsigned by_status[700];
@@ -75,7 +76,8 @@ static void uac_usage(FILE *f)
 	      "                     [--reinvite] [--update] [--info] [--message] [--hold]\n"
 	      "                     [--refer URI]\n"
 	      "                     [--session-expires S] [--auth USER:PASS] [--trace]\n"
-	      "                     [--ladder] [--verbose]\n"
+	      "                     [--ladder] [--log-format text|json] [--stats-interval S]\n"
+	      "                     [--verbose]\n"
 	      "\n"
 	      "  --listen SPEC        udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT\n"
 	      "  --to URI             whom to call (resolved as RFC 3263 says)\n"
@@ -94,10 +96,9 @@ static void uac_usage(FILE *f)
 	      "                       succeeds when the last sipfrag NOTIFY says 2xx\n"
 	      "  --session-expires S  ask for session timers (RFC 4028)\n"
 	      "  --auth USER:PASS     answer 401/407 challenges with digest credentials\n"
-	      "  --trace              print every SIP message sent and received\n"
-	      "  --ladder             draw the first call as a ladder diagram at the end\n"
 	      "  --verbose            print what each call does\n",
 	      f);
+	fputs(tool_output_usage, f);
 }
 
 static void call_free(struct call *c);
@@ -482,6 +483,15 @@ static void on_signal(uv_signal_t *s, int sig)
 	maybe_finish(u);
 }
 
+static void stats_tick(uv_timer_t *t)
+{
+	struct uac *u = t->data;
+	const struct tool_counter c[] = {{"attempted", u->started}, {"answered", u->answered},
+	                                 {"succeeded", u->succeeded}, {"failed", u->failed},
+	                                 {"active", u->active}};
+	tool_print_counters(&u->out, "stats", c, sizeof c / sizeof c[0]);
+}
+
 static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
                       const struct sipd_flow *from)
 {
@@ -517,6 +527,11 @@ int cmd_uac(int argc, char **argv)
 		const char *a = argv[i];
 		unsigned long v;
 		bool has = i + 1 < argc;
+		int shared = tool_output_option(&u.out, "uac", argc, argv, &i);
+		if (shared < 0)
+			return 2;
+		if (shared)
+			continue;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			uac_usage(stdout);
 			return 0;
@@ -562,10 +577,6 @@ int cmd_uac(int argc, char **argv)
 			u.steps[STEP_HOLD] = true;
 		} else if (!strcmp(a, "--auth") && has) {
 			u.credentials = argv[++i];
-		} else if (!strcmp(a, "--trace")) {
-			u.tr.print = true;
-		} else if (!strcmp(a, "--ladder")) {
-			u.tr.ladder = true;
 		} else if (!strcmp(a, "--verbose")) {
 			u.verbose = true;
 		} else {
@@ -591,7 +602,7 @@ int cmd_uac(int argc, char **argv)
 		.listen = listen,
 		.nlisten = nlisten,
 		.trace = tool_trace_hook,
-		.trace_user = &u.tr,
+		.trace_user = &u.out.tr,
 		.stack = {.size = sizeof rc.stack,
 		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, NOTIFY",
 		          .accept = "application/sdp, message/sipfrag",
@@ -601,12 +612,13 @@ int cmd_uac(int argc, char **argv)
 		          .user = &u},
 	};
 	char err[256];
-	u.tr.self = "uac";
+	u.out.tr.self = "uac";
 	if (sipd_runtime_create(&rc, &u.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog uac: %s\n", err);
 		return 1;
 	}
-	u.tr.rt = u.rt;
+	u.out.tr.rt = u.rt;
+	u.out.t0 = sipd_runtime_now(u.rt);
 	if (u.credentials) {
 		char user[128];
 		const char *pass;
@@ -646,6 +658,11 @@ int cmd_uac(int argc, char **argv)
 		}
 	}
 	uv_timer_init(sipd_runtime_loop(u.rt), &u.pacer);
+	uv_timer_init(sipd_runtime_loop(u.rt), &u.stats);
+	u.stats.data = &u;
+	if (u.out.stats_interval)
+		uv_timer_start(&u.stats, stats_tick, u.out.stats_interval * 1000ull,
+		               u.out.stats_interval * 1000ull);
 	u.pacer.data = &u;
 	uv_signal_t sigint, sigterm;
 	uv_signal_init(sipd_runtime_loop(u.rt), &sigint);
@@ -666,14 +683,32 @@ int cmd_uac(int argc, char **argv)
 	while (u.open)
 		call_free(u.open);
 	uv_run(sipd_runtime_loop(u.rt), UV_RUN_NOWAIT);
-	fprintf(stderr, "calls: attempted %u, answered %u, succeeded %u, failed %u\n", u.started,
-	        u.answered, u.succeeded, u.failed);
-	if (u.unanswered)
-		fprintf(stderr, "  no final response: %u\n", u.unanswered);
-	for (unsigned code = 100; code < 700; code++)
-		if (u.by_status[code] && code != 200)
-			fprintf(stderr, "  final %u: %u\n", code, u.by_status[code]);
-	tool_ladder_print(&u.tr, stdout);
+	uv_close((uv_handle_t *)&u.stats, NULL);
+	if (u.out.json) {
+		struct tool_counter c[64] = {{"attempted", u.started}, {"answered", u.answered},
+		                             {"succeeded", u.succeeded}, {"failed", u.failed},
+		                             {"no_final_response", u.unanswered}};
+		static char names[60][12];
+		size_t n = 5;
+		for (unsigned code = 100; code < 700 && n < 64; code++) {
+			if (!u.by_status[code] || code == 200)
+				continue;
+			size_t k = n - 5;
+			snprintf(names[k], sizeof names[0], "final_%u", code);
+			c[n] = (struct tool_counter){names[k], u.by_status[code]};
+			n++;
+		}
+		tool_print_counters(&u.out, "summary", c, n);
+	} else {
+		fprintf(stderr, "calls: attempted %u, answered %u, succeeded %u, failed %u\n", u.started,
+		        u.answered, u.succeeded, u.failed);
+		if (u.unanswered)
+			fprintf(stderr, "  no final response: %u\n", u.unanswered);
+		for (unsigned code = 100; code < 700; code++)
+			if (u.by_status[code] && code != 200)
+				fprintf(stderr, "  final %u: %u\n", code, u.by_status[code]);
+	}
+	tool_ladder_print(&u.out.tr, stdout);
 	sipd_runtime_destroy(u.rt);
 	sipd_subscriptions_destroy(u.subs); /* after the stack (subscription.h) */
 	sipd_dialogs_destroy(u.dialogs);

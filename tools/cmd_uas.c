@@ -33,7 +33,8 @@ struct uas {
 	bool early_media;
 	char *answer_sdp; /* --answer-sdp: the file's contents */
 	size_t answer_len;
-	struct tool_trace tr;
+	struct tool_output out;
+	uv_timer_t stats;
 	/* --auth: INVITEs must carry digest credentials (RFC 3261 §22.2) */
 	struct sipd_auth_server *auth;
 	char auth_user[128];
@@ -71,7 +72,8 @@ struct call {
 static void uas_usage(FILE *f)
 {
 	fputs("usage: sipdialog uas --listen SPEC [--listen SPEC]... [--reject CODE] [--trace]\n"
-	      "                     [--ladder] [--auth USER:PASS [--auth-algs LIST]] [--ring MS]\n"
+	      "                     [--ladder] [--log-format text|json] [--stats-interval S]\n"
+	      "                     [--auth USER:PASS [--auth-algs LIST]] [--ring MS]\n"
 	      "                     [--early-media] [--answer-sdp FILE] [--hangup-after MS]\n"
 	      "                     [--max-calls N] [--registrar] [--notify EVENTS]\n"
 	      "                     [--accept-refer]\n"
@@ -95,9 +97,9 @@ static void uas_usage(FILE *f)
 	      "                  take only this user's\n"
 	      "  --auth-algs LIST  the digest algorithms offered, in order (default\n"
 	      "                  SHA-512-256,SHA-256,MD5; some clients take only MD5)\n"
-	      "  --trace         print every SIP message sent and received\n"
-	      "  --ladder        draw the first call as a ladder diagram at exit\n",
+	      "  --tls-cert FILE, --tls-key FILE  certificate chain and key of tls: listeners\n",
 	      f);
+	fputs(tool_output_usage, f);
 }
 
 static void call_closed(uv_handle_t *h)
@@ -445,6 +447,19 @@ static void reap(struct uas *u)
 	}
 }
 
+static void print_counters(struct uas *u, const char *event)
+{
+	const struct tool_counter c[] = {{"requests", u->requests}, {"calls", u->calls},
+	                                 {"answered", u->answered}, {"ended", u->ended},
+	                                 {"open", u->live}};
+	tool_print_counters(&u->out, event, c, sizeof c / sizeof c[0]);
+}
+
+static void stats_tick(uv_timer_t *t)
+{
+	print_counters(t->data, "stats");
+}
+
 static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
                       const struct sipd_flow *from)
 {
@@ -540,6 +555,11 @@ int cmd_uas(int argc, char **argv)
 	struct uas u = {0};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int shared = tool_output_option(&u.out, "uas", argc, argv, &i);
+		if (shared < 0)
+			return 2;
+		if (shared)
+			continue;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			uas_usage(stdout);
 			return 0;
@@ -605,10 +625,6 @@ int cmd_uas(int argc, char **argv)
 				}
 				u.auth_algs[u.nalgs++] = (enum sipd_auth_alg)alg;
 			}
-		} else if (!strcmp(a, "--trace")) {
-			u.tr.print = true;
-		} else if (!strcmp(a, "--ladder")) {
-			u.tr.ladder = true;
 		} else {
 			fprintf(stderr, "sipdialog uas: unknown or incomplete option '%s'\n", a);
 			uas_usage(stderr);
@@ -634,7 +650,7 @@ int cmd_uas(int argc, char **argv)
 		.listen = listen,
 		.nlisten = nlisten,
 		.trace = tool_trace_hook,
-		.trace_user = &u.tr,
+		.trace_user = &u.out.tr,
 		.tls_cert = cert,
 		.tls_key = key,
 		.stack = {.size = sizeof rc.stack,
@@ -646,12 +662,13 @@ int cmd_uas(int argc, char **argv)
 		          .user = &u},
 	};
 	char err[256];
-	u.tr.self = "uas";
+	u.out.tr.self = "uas";
 	if (sipd_runtime_create(&rc, &u.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog uas: %s\n", err);
 		return 1;
 	}
-	u.tr.rt = u.rt;
+	u.out.tr.rt = u.rt;
+	u.out.t0 = sipd_runtime_now(u.rt);
 	if (u.auth_pass) {
 		uint8_t secret[32];
 		tools_random(NULL, secret, sizeof secret);
@@ -717,6 +734,11 @@ int cmd_uas(int argc, char **argv)
 		}
 	}
 	tools_print_listeners(u.rt, nlisten);
+	uv_timer_init(sipd_runtime_loop(u.rt), &u.stats);
+	u.stats.data = &u;
+	if (u.out.stats_interval)
+		uv_timer_start(&u.stats, stats_tick, u.out.stats_interval * 1000ull,
+		               u.out.stats_interval * 1000ull);
 	uv_signal_t sigint, sigterm;
 	uv_signal_init(sipd_runtime_loop(u.rt), &sigint);
 	uv_signal_init(sipd_runtime_loop(u.rt), &sigterm);
@@ -726,10 +748,9 @@ int cmd_uas(int argc, char **argv)
 	sipd_runtime_run(u.rt);
 	uv_close((uv_handle_t *)&sigint, NULL);
 	uv_close((uv_handle_t *)&sigterm, NULL);
-	fprintf(stderr, "requests: %llu, calls: %llu, answered: %llu, ended: %llu, open: %zu\n",
-	        (unsigned long long)u.requests, (unsigned long long)u.calls,
-	        (unsigned long long)u.answered, (unsigned long long)u.ended, u.live);
-	tool_ladder_print(&u.tr, stdout);
+	uv_close((uv_handle_t *)&u.stats, NULL);
+	print_counters(&u, "summary");
+	tool_ladder_print(&u.out.tr, stdout);
 	/* calls still open (stopped twice) are freed without more signalling;
 	 * their transactions end with the runtime */
 	while (u.open)

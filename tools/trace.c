@@ -1,5 +1,6 @@
 #include "trace.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const tp_names[] = {"", "udp", "tcp", "tls"};
@@ -157,4 +158,57 @@ void tool_ladder_print(const struct tool_trace *t, FILE *f)
 	}
 	if (t->truncated)
 		fprintf(f, "(more messages of this call not drawn)\n");
+}
+
+const char tool_output_usage[] =
+	"  --trace              print every SIP message sent and received\n"
+	"  --ladder             draw the first call as a ladder diagram at the end\n"
+	"  --log-format F       text (default) or json: how counter lines are printed\n"
+	"  --stats-interval S   print the counters every S seconds too\n";
+
+int tool_output_option(struct tool_output *o, const char *cmd, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	bool has = *i + 1 < argc;
+	if (!strcmp(a, "--trace")) {
+		o->tr.print = true;
+	} else if (!strcmp(a, "--ladder")) {
+		o->tr.ladder = true;
+	} else if (!strcmp(a, "--log-format") && has) {
+		const char *v = argv[++*i];
+		if (strcmp(v, "text") && strcmp(v, "json")) {
+			fprintf(stderr, "sipdialog %s: --log-format is text or json, not '%s'\n", cmd, v);
+			return -1;
+		}
+		o->json = !strcmp(v, "json");
+	} else if (!strcmp(a, "--stats-interval") && has) {
+		char *end;
+		const char *v = argv[++*i];
+		unsigned long n = strtoul(v, &end, 10);
+		if (!*v || *end || !n || n > 86400) {
+			fprintf(stderr, "sipdialog %s: --stats-interval wants 1 to 86400 s, not '%s'\n",
+			        cmd, v);
+			return -1;
+		}
+		o->stats_interval = (uint32_t)n;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+void tool_print_counters(const struct tool_output *o, const char *event,
+                         const struct tool_counter *c, size_t n)
+{
+	if (o->json) {
+		fprintf(stderr, "{\"event\":\"%s\",\"time\":%.3f", event,
+		        o->tr.rt ? (double)(sipd_runtime_now(o->tr.rt) - o->t0) / 1000.0 : 0.0);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, ",\"%s\":%llu", c[i].name, (unsigned long long)c[i].value);
+		fputs("}\n", stderr);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s: %llu", i ? ", " : "", c[i].name, (unsigned long long)c[i].value);
+	fputc('\n', stderr);
 }

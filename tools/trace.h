@@ -35,6 +35,32 @@ struct tool_trace {
 	bool truncated;
 };
 
+/* What every role prints, set by the options they share: --trace, --ladder,
+ * --log-format text|json, --stats-interval S. */
+struct tool_output {
+	struct tool_trace tr;
+	bool json;               /* counters as one JSON object a line */
+	uint32_t stats_interval; /* s between counter lines; 0: only at the end */
+	uint64_t t0;             /* when the role started (its "time" 0) */
+};
+
+/* Takes argv[*i] when it is one of the shared options (and its value):
+ * returns 1 (and *i moved past the value), 0 when it is not one, -1 for a
+ * bad value (a message is printed, prefixed by `cmd`). */
+int tool_output_option(struct tool_output *o, const char *cmd, int argc, char **argv, int *i);
+/* The usage lines of the shared options. */
+extern const char tool_output_usage[];
+
+/* One counter of a role's summary. */
+struct tool_counter {
+	const char *name;
+	uint64_t value;
+};
+/* Prints counters to stderr: "name: v, name: v" (text), or as a JSON object
+ * {"event":EVENT,"time":s,"name":v,...} (json). */
+void tool_print_counters(const struct tool_output *o, const char *event,
+                         const struct tool_counter *c, size_t n);
+
 /* The runtime's trace hook: `user` is a struct tool_trace. */
 void tool_trace_hook(void *user, bool sent, const struct sipd_flow *flow, const char *data,
                      size_t len);
