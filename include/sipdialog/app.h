@@ -227,9 +227,8 @@ struct sipd_call_callbacks {
 	/* A provisional response (101-199), from any fork; a reliable one's
 	 * retransmissions are not reported (RFC 3262 §4). */
 	void (*provisional)(void *user, struct sipd_call *call, const struct sipd_msg *resp);
-	/* The call was answered (a 2xx, ACKed). `resp` is the 2xx when the
-	 * session layer hands it up, else NULL; the callee's description is
-	 * sipd_call_remote_sdp(). */
+	/* The call was answered (a 2xx, ACKed); `resp` is that 2xx. The callee's
+	 * description is also sipd_call_remote_sdp(). */
 	void (*answered)(void *user, struct sipd_call *call, const struct sipd_msg *resp);
 	/* The call ended without being answered; `terminated` follows. `resp`
 	 * is the final response (the stack makes up a 408 for a timeout and a

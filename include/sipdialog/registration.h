@@ -59,7 +59,9 @@
  *      (sipd_reg_aor_canonical()). With `domains` set, its host must equal
  *      the Request-URI's (else 404).
  *   6. Contact: * is allowed only alone and with Expires: 0 (else 400); it
- *      removes every binding whose Call-ID differs or whose CSeq is lower.
+ *      removes every binding of the AOR, unless one has this request's
+ *      Call-ID and a CSeq not lower than its own: then nothing changes and
+ *      the answer is 500 (§10.3 step 6 with step 7's ordering rule).
  *   7. Each Contact's interval is its expires parameter, else the Expires
  *      header, else `default_expires`; 0 < interval < min(min_expires, 3600)
  *      gets 423 with Min-Expires; a longer one than max_expires is shortened.

@@ -47,7 +47,9 @@ int64_t sipd_sub_retry_advice(enum sipd_sub_reason why, int64_t retry_after)
 		return retry_after > 0 ? retry_after : 0;
 	case SIPD_SUB_END_REJECTED:   /* policy said no */
 	case SIPD_SUB_END_NORESOURCE: /* nothing left to watch */
-	case SIPD_SUB_END_INVARIANT: /* whatever retry-after says */ return -1;
+	case SIPD_SUB_END_INVARIANT: /* never: the resource cannot be watched, retry-after
+	                                or not (RFC 6665 §4.1.3) */
+		return -1;
 	/* ours: a failed attempt may be made again; a refusal and a
 	 * deliberate end are final */
 	case SIPD_SUB_END_NO_NOTIFY:
