@@ -354,7 +354,16 @@ static int send_b_leg(struct sipd_b2bua *b, const struct sipd_msg *req,
 	sipd_buf_putu(&hb, req->max_forwards > 0 ? (uint64_t)req->max_forwards - 1 : 70);
 	sipd_buf_puts(&hb, "\r\nContact: <");
 	sipd_buf_putstr(&hb, o->b_contact);
-	sipd_buf_puts(&hb, ">\r\nSupported: 100rel\r\n");
+	/* reliable provisionals end to end (RFC 3262): a caller that requires
+	 * them gets them from us, and we require them of the callee too, so
+	 * that no hop of the relayed 1xx can be lost */
+	bool require = false;
+	struct sipd_hdr_iter it;
+	struct sipd_str v;
+	sipd_hdr_iter_init(&it, req, SIPD_HDR_REQUIRE);
+	while (sipd_hdr_iter_next(&it, &v))
+		require |= sipd_str_ieq(v, "100rel");
+	sipd_buf_puts(&hb, require ? ">\r\nRequire: 100rel\r\n" : ">\r\nSupported: 100rel\r\n");
 	copy_headers(&hb, req, o->copy_only, o->no_copy);
 	sipd_buf_putstr(&hb, o->b_headers);
 	if (hb.overflow) {

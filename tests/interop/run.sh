@@ -158,6 +158,9 @@ for tp in u1 t1; do
   run "b2bua_invite486-$tp" "$b2b_reject_port" -sf "$here/scenarios/invite486.xml" -t "$tp"
   run "b2bua_reinvite_update-$tp" "$b2b_calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
   run "b2bua_sipp_uac-$tp" "$b2b_calls_port" -sn uac -t "$tp" -d 200
+  # RFC 3262 end to end: the caller requires 100rel, so the b2bua requires it
+  # of the callee; the reliable 183 is PRACKed on both legs
+  run "b2bua_prack-$tp" "$b2b_calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
 done
 # the uac through the b2bua, every in-call request it knows
 name=uac_b2bua_uas
