@@ -50,6 +50,17 @@ struct sipd_incoming;
 
 /* ================================================================== the app */
 
+/* Where a call is, as an event stream follows it (the dialog states of RFC
+ * 3261 §12 with the transaction's first steps before them). */
+enum sipd_call_phase {
+	SIPD_CALL_TRYING = 0, /* the INVITE is out (UAC) or in (UAS) */
+	SIPD_CALL_PROCEEDING, /* a provisional without To tag came (UAC) */
+	SIPD_CALL_EARLY,      /* a provisional with To tag: an early dialog */
+	SIPD_CALL_CONFIRMED,  /* a 2xx: the dialog is confirmed */
+	SIPD_CALL_TERMINATED, /* over; `terminated` follows */
+};
+const char *sipd_call_phase_name(enum sipd_call_phase ph);
+
 struct sipd_app_callbacks {
 	size_t size; /* sizeof(struct sipd_app_callbacks) */
 	/* A new INVITE outside any dialog. `in` is the application's until it
@@ -73,6 +84,14 @@ struct sipd_app_callbacks {
 	 * ignored). */
 	int (*request)(void *user, struct sipd_app *app, struct sipd_txn *tx,
 	               const struct sipd_msg *req, const struct sipd_flow *from);
+	/* Every call's progress, one event per phase reached, in order, with
+	 * its direction (`outbound`: a UAC call). An outgoing call reports
+	 * TRYING when its INVITE leaves (after resolution); an incoming one
+	 * starts at TRYING without an event (the `invite` callback is that
+	 * moment). Phases are never reported twice or backwards; TERMINATED
+	 * comes just before the call's `terminated`. NULL: no stream. */
+	void (*call_phase)(void *user, struct sipd_app *app, struct sipd_call *call,
+	                   enum sipd_call_phase phase, bool outbound);
 };
 
 struct sipd_app_config {
@@ -163,9 +182,13 @@ struct sipd_app_stats {
 	 * transmission counts, retransmissions too. */
 	uint64_t responses_sent[7];
 	uint64_t responses_received[7];
+	/* New calls a second, averaged over the last 10 s. */
+	double calls_per_second;
 };
 /* Fills *out. */
 void sipd_app_stats(const struct sipd_app *app, struct sipd_app_stats *out);
+/* The phase a call has reached. */
+enum sipd_call_phase sipd_call_phase(const struct sipd_call *call);
 
 /* ================================================================== incoming INVITEs */
 

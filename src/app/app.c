@@ -477,9 +477,37 @@ void *sipd_app_user(const struct sipd_app *app)
 	return app->user;
 }
 
+/* Moves the 10 one-second slots on to the current second. */
+static void per_second_roll(struct sipd_app *app, uint64_t sec)
+{
+	uint64_t gap = sec - app->per_second_at;
+	if (sec < app->per_second_at || !gap)
+		return;
+	for (uint64_t i = 0; i < gap && i < 10; i++)
+		app->per_second[(app->per_second_at + 1 + i) % 10] = 0;
+	app->per_second_at = sec;
+}
+
+void sipd_app_count_call(struct sipd_app *app)
+{
+	uint64_t sec = sipd_runtime_now(app->rt) / 1000;
+	per_second_roll(app, sec);
+	app->per_second[sec % 10]++;
+}
+
 void sipd_app_stats(const struct sipd_app *app, struct sipd_app_stats *out)
 {
 	*out = app->stats;
+	/* the last 10 whole seconds and this one's share, without changing
+	 * the app (a const reader): slots older than 10 s do not count */
+	uint64_t sec = sipd_runtime_now(app->rt) / 1000;
+	uint32_t sum = 0;
+	for (uint64_t i = 0; i < 10; i++) {
+		uint64_t s = sec - i;
+		if (sec >= i && s <= app->per_second_at && app->per_second_at - s < 10)
+			sum += app->per_second[s % 10];
+	}
+	out->calls_per_second = sum / 10.0;
 }
 
 /* ---------------------------------------------------------------- incoming INVITEs */

@@ -87,6 +87,8 @@ struct sipd_call {
 	struct sipd_call_callbacks cb;
 	void *user;
 	bool uas;
+	uint8_t phase;     /* enum sipd_call_phase reached */
+	bool trying_told;  /* UAC: TRYING reported (once, when the INVITE left) */
 	bool answered;     /* a 2xx went out (UAS) or came in (UAC) */
 	bool ended;        /* `terminated` is due */
 	bool local_end;    /* the application is ending it */
@@ -143,8 +145,16 @@ struct sipd_app {
 	struct ticket *tickets;
 	const struct sipd_msg *cur_ack; /* the ACK being routed to the sessions */
 	struct sipd_app_stats stats;
+	/* calls started in each of the last 10 seconds (calls_per_second) */
+	uint32_t per_second[10];
+	uint64_t per_second_at; /* the second the newest slot counts */
 	bool destroying;
 };
+
+/* A new call was made (counts it for calls_per_second). */
+void sipd_app_count_call(struct sipd_app *app);
+/* The call reached `ph`: reported once, in order (call_phase). */
+void sipd_app_phase(struct sipd_call *c, enum sipd_call_phase ph);
 
 /* A direction as what we do: send, receive (RFC 3264 §5.1). */
 enum { DIR_SEND = 1, DIR_RECV = 2, DIR_BOTH = 3 };

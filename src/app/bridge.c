@@ -167,6 +167,7 @@ int sipd_app_create_b2bua(struct sipd_app *app, struct sipd_incoming *in, const 
 		app->bridges->prev = br;
 	app->bridges = br;
 	app->stats.calls_total++;
+	sipd_app_count_call(app);
 	app->stats.calls_active++;
 	return 0;
 }

@@ -220,9 +220,20 @@ void sipd_app_call_free(struct sipd_call *c)
 	free(c);
 }
 
+void sipd_app_phase(struct sipd_call *c, enum sipd_call_phase ph)
+{
+	if (ph <= c->phase)
+		return;
+	c->phase = (uint8_t)ph;
+	struct sipd_app *app = c->app;
+	if (app->cb.call_phase)
+		app->cb.call_phase(app->user, app, c, ph, !c->uas);
+}
+
 static void deliver_end(struct sipd_call *c)
 {
 	struct sipd_app *app = c->app;
+	sipd_app_phase(c, SIPD_CALL_TERMINATED);
 	const struct sipd_msg *m = c->end_msg ? &c->end_msg->m : NULL;
 	app->stats.calls_active--;
 	if (!c->answered)
@@ -288,7 +299,10 @@ static void s_state(void *arg, struct sipd_session *s, enum sipd_session_state s
 	if (s != c->s || c->ended)
 		return;
 	switch (st) {
-	case SIPD_SESSION_EARLY: refresh_ids(c); break;
+	case SIPD_SESSION_EARLY:
+		refresh_ids(c);
+		sipd_app_phase(c, SIPD_CALL_EARLY);
+		break;
 	case SIPD_SESSION_WAIT_ACK: /* UAS: our 2xx is out */
 		refresh_ids(c);
 		count_answer(c);
@@ -296,6 +310,7 @@ static void s_state(void *arg, struct sipd_session *s, enum sipd_session_state s
 	case SIPD_SESSION_CONFIRMED:
 		refresh_ids(c);
 		count_answer(c);
+		sipd_app_phase(c, SIPD_CALL_CONFIRMED);
 		if (c->uas) {
 			if (c->cb.ack)
 				c->cb.ack(c->user, c, c->app->cur_ack);
@@ -318,6 +333,8 @@ static void s_provisional(void *arg, struct sipd_session *s, const struct sipd_m
 	if (s != c->s || c->ended)
 		return;
 	c->provisional = true;
+	if (!resp->to.tag.len)
+		sipd_app_phase(c, SIPD_CALL_PROCEEDING); /* with a tag: EARLY, from the state */
 	if (c->cb.provisional)
 		c->cb.provisional(c->user, c, resp);
 }
@@ -508,6 +525,7 @@ static void call_register(struct sipd_call *c)
 		app->calls->prev = c;
 	app->calls = c;
 	app->stats.calls_total++;
+	sipd_app_count_call(app);
 	app->stats.calls_active++;
 }
 
@@ -669,6 +687,11 @@ void sipd_app_uac_resolved(struct sipd_call *c, int status, const struct sipd_ta
 	}
 	if (uac_send(c))
 		sipd_app_end_call(c, SIPD_CALL_END_UNREACHABLE, NULL);
+	else if (!c->trying_told) {
+		c->trying_told = true;
+		if (c->app->cb.call_phase) /* from the loop: the INVITE is out */
+			c->app->cb.call_phase(c->app->user, c->app, c, SIPD_CALL_TRYING, true);
+	}
 }
 
 int sipd_app_create_uac(struct sipd_app *app, const char *uri, const struct sipd_uac_opts *opts,

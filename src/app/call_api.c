@@ -296,3 +296,15 @@ struct sipd_session *sipd_call_session(const struct sipd_call *c)
 {
 	return c->s;
 }
+
+enum sipd_call_phase sipd_call_phase(const struct sipd_call *call)
+{
+	return (enum sipd_call_phase)call->phase;
+}
+
+const char *sipd_call_phase_name(enum sipd_call_phase ph)
+{
+	static const char *const names[] = {"trying", "proceeding", "early", "confirmed",
+	                                    "terminated"};
+	return (unsigned)ph < 5 ? names[ph] : "?";
+}

@@ -51,6 +51,7 @@ struct party {
 	bool inside;       /* in one of our own calls into the app */
 	bool event_inside; /* an event came from inside one of them */
 	char ack_sdp[512];
+	char phases[128]; /* the call_phase stream: "name/out name/in ..." */
 };
 
 static uv_loop_t loop;
@@ -274,8 +275,22 @@ static void on_incoming_cancelled(void *user, struct sipd_app *app, struct sipd_
 	p->incoming_cancelled++;
 }
 
-static const struct sipd_app_callbacks app_cb = {
-	.size = sizeof app_cb, .invite = on_invite, .incoming_cancelled = on_incoming_cancelled};
+static void on_phase(void *user, struct sipd_app *app, struct sipd_call *call,
+                     enum sipd_call_phase phase, bool outbound)
+{
+	(void)app;
+	struct party *p = user;
+	p->event_inside |= p->inside;
+	assert_int_equal(sipd_call_phase(call), phase);
+	size_t n = strlen(p->phases);
+	snprintf(p->phases + n, sizeof p->phases - n, "%s%s/%s", n ? " " : "",
+	         sipd_call_phase_name(phase), outbound ? "out" : "in");
+}
+
+static const struct sipd_app_callbacks app_cb = {.size = sizeof app_cb,
+                                                 .invite = on_invite,
+                                                 .incoming_cancelled = on_incoming_cancelled,
+                                                 .call_phase = on_phase};
 
 static void on_trace(void *user, bool sent, const struct sipd_flow *flow, const char *data,
                      size_t len)
@@ -859,6 +874,29 @@ static void rfc3263_4_3_uac_failover(void **state)
 
 /* Bad configurations and options are refused with what is wrong; an
  * incoming INVITE given bad options is answered 500 and released. */
+/* The dialog-state stream (RFC 3261 §12: early, confirmed, terminated,
+ * after the INVITE's trying and proceeding), in order, with directions, and
+ * the calls-per-second figure. The callee answers 180 with its To tag, so
+ * the caller goes from trying straight to early. */
+static void app_call_phases_and_rate(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	call_up(&a, &b, SDP_B);
+	struct sipd_app_stats st;
+	sipd_app_stats(b.app, &st);
+	assert_true(st.calls_per_second > 0.0 && st.calls_per_second <= 0.1 + 1e-9);
+	hang_up(&a, &b);
+	assert_string_equal(b.phases, "trying/out early/out confirmed/out terminated/out");
+	assert_string_equal(a.phases, "early/in confirmed/in terminated/in");
+	assert_false(a.event_inside);
+	assert_false(b.event_inside);
+	party_close(&a);
+	party_close(&b);
+}
+
 static void app_errors(void **state)
 {
 	(void)state;
@@ -931,6 +969,7 @@ int main(void)
 		cmocka_unit_test(rfc3263_unreachable),
 		cmocka_unit_test(app_b2bua),
 		cmocka_unit_test(rfc3263_4_3_uac_failover),
+		cmocka_unit_test(app_call_phases_and_rate),
 		cmocka_unit_test(app_errors),
 		cmocka_unit_test(app_destroy_with_calls_up),
 	};
