@@ -9,7 +9,7 @@ BUILD_TEST = build-test
 BUILD_FUZZ = build-fuzz
 BUILD_BENCH = build-bench
 
-.PHONY: all deps build demo test bench fuzz install clean format
+.PHONY: all deps build demo test bench fuzz install clean format docs
 
 all: build
 
@@ -44,6 +44,13 @@ fuzz:
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	fuzz/run.sh $(BUILD_FUZZ)/fuzz $${FUZZ_SECONDS:-300}
 
+# The API reference from the public headers, in build-docs/html.
+docs:
+	@scripts/deps.sh docs
+	mkdir -p build-docs
+	doxygen docs/Doxyfile
+	@echo "docs: build-docs/html/index.html"
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -51,4 +58,4 @@ format:
 	clang-format -i include/sipdialog/*.h src/*/*.c src/*/*.h tools/*.c
 
 clean:
-	rm -rf $(BUILD) $(BUILD_TEST) $(BUILD_FUZZ) $(BUILD_BENCH)
+	rm -rf $(BUILD) $(BUILD_TEST) $(BUILD_FUZZ) $(BUILD_BENCH) build-docs

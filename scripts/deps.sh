@@ -1,15 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages sipdialog needs for a goal, and only those that
-# are missing. Usage: scripts/deps.sh build|test|bench|fuzz
+# are missing. Usage: scripts/deps.sh build|test|bench|fuzz|docs
 set -eu
 
 goal=${1:-build}
 pkgs="cmake make pkg-config gcc clang libclang-rt-dev libuv1-dev libssl-dev libc-ares-dev"
 case "$goal" in
   build|demo) ;;
+  docs) pkgs="doxygen" ;;
   test|fuzz) pkgs="$pkgs libcmocka-dev sip-tester openssl python3 dnsmasq-base" ;;
   bench) pkgs="$pkgs libcmocka-dev sip-tester valgrind gnuplot-nox libosip2-dev libsofia-sip-ua-dev libre-dev" ;;
-  *) echo "deps.sh: unknown goal '$goal' (build, demo, test, bench, fuzz)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown goal '$goal' (build, demo, test, bench, fuzz, docs)" >&2; exit 2 ;;
 esac
 
 missing=""
