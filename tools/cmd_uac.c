@@ -67,6 +67,7 @@ struct call {
 	unsigned tries;
 	struct sipd_subscription *refer; /* --refer: the REFER's subscription */
 	int refer_status;                /* the last sipfrag status, or the REFER's refusal */
+	unsigned step_retries;           /* of the current step, after 500 Retry-After */
 };
 
 static void uac_usage(FILE *f)
@@ -313,11 +314,38 @@ static void next_step(struct call *c)
 	uv_timer_start(&c->hold, hold_fired, u->duration, 0);
 }
 
+static void retry_step(uv_timer_t *t)
+{
+	next_step(t->data);
+}
+
+/* RFC 3261 §14.2: a UAS that gets our re-INVITE (or UPDATE, RFC 3311 §5.2)
+ * while its own exchange is under way answers 500 with Retry-After: the
+ * same request may go again after that many seconds. Twice at most. */
+static bool retry_later(struct call *c, const struct sipd_msg *resp)
+{
+	if (resp->status != 500 || c->step_retries >= 2 ||
+	    (c->step != STEP_REINVITE && c->step != STEP_UPDATE && c->step != STEP_HOLD))
+		return false;
+	const struct sipd_hdr *h = sipd_msg_find(resp, SIPD_HDR_RETRY_AFTER);
+	struct sipd_retry_after ra;
+	if (!h || sipd_retry_after_parse(&ra, h->value, NULL))
+		return false;
+	c->step_retries++;
+	c->step--; /* next_step() moves on to the same step again */
+	uint64_t ms = ra.delta > 10 ? 10000 : (uint64_t)ra.delta * 1000 + 10;
+	uv_timer_start(&c->hold, retry_step, ms, 0);
+	return true;
+}
+
 static void step_answered(struct call *c, const struct sipd_msg *resp)
 {
 	unsigned code = resp ? resp->status : 408;
 	if (c->u->verbose)
 		fprintf(stderr, "call %u: step %d got %u\n", c->id, c->step, code);
+	if (resp && retry_later(c, resp))
+		return;
+	c->step_retries = 0;
 	if (code < 200 || code >= 300) {
 		c->failed = true;
 		end_call(c);

@@ -636,8 +636,15 @@ static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, ch
 		l->h.udp.data = l;
 		l->open = true;
 		rc = uv_udp_bind(&l->h.udp, (struct sockaddr *)&ss, 0);
-		if (!rc)
+		if (!rc) {
+			/* A burst of datagrams while the loop is busy would overflow
+			 * the default receive buffer (about 200 kB) and be lost; ask
+			 * for 4 MB (the kernel caps it at net.core.rmem_max). A
+			 * refusal is not an error: retransmissions cover losses. */
+			int size = 4 << 20;
+			uv_recv_buffer_size((uv_handle_t *)&l->h.udp, &size);
 			rc = uv_udp_recv_start(&l->h.udp, alloc_cb, udp_read);
+		}
 	} else { /* TCP, and TLS over it */
 		uv_tcp_init(rt->loop, &l->h.tcp);
 		l->h.tcp.data = l;
