@@ -9,6 +9,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include <sipdialog/auth.h>
 #include <sipdialog/b2bua.h>
 #include <sipdialog/runtime.h>
 
@@ -29,6 +30,8 @@ struct b2b {
 	struct sipd_target target;
 	bool resolved, verbose, stopping;
 	struct tool_output out;
+	const char *credentials; /* --auth USER:PASS, for the callee's challenges */
+	struct sipd_auth_client *auth;
 	uv_timer_t stats;
 	uint64_t calls, answered, ended, refused;
 	struct bridge *open;
@@ -46,10 +49,11 @@ static void b2bua_usage(FILE *f)
 {
 	fputs("usage: sipdialog b2bua --listen SPEC [--listen SPEC]... --to URI [--trace]\n"
 	      "                       [--ladder] [--log-format text|json] [--stats-interval S]\n"
-	      "                       [--verbose] [--tls-cert FILE --tls-key FILE]\n"
+	      "                       [--verbose] [--auth USER:PASS] [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
 	      "  --to URI        where every call goes (resolved once, as RFC 3263 says)\n"
+	      "  --auth USER:PASS  answer the callee's 401/407 with these digest credentials\n"
 	      "  --verbose       print each call's legs as they change\n",
 	      f);
 	fputs(tool_output_usage, f);
@@ -125,6 +129,7 @@ static int new_call(struct b2b *g, struct sipd_txn *tx, const struct sipd_flow *
 		.rel_policy = SIPD_REL_SUPPORTED,
 		.cb = &bridge_cb,
 		.arg = br,
+		.auth = g->auth,
 	};
 	br->g = g;
 	int rc = sipd_b2bua_create(&g->env, tx, from, &o, now, &br->b);
@@ -237,6 +242,8 @@ int cmd_b2bua(int argc, char **argv)
 			listen[nlisten++] = argv[++i];
 		} else if (!strcmp(a, "--to") && has) {
 			g.to = argv[++i];
+		} else if (!strcmp(a, "--auth") && has) {
+			g.credentials = argv[++i];
 		} else if (!strcmp(a, "--tls-cert") && has) {
 			cert = argv[++i];
 		} else if (!strcmp(a, "--tls-key") && has) {
@@ -290,6 +297,17 @@ int cmd_b2bua(int argc, char **argv)
 	}
 	g.out.tr.rt = g.rt;
 	g.out.t0 = sipd_runtime_now(g.rt);
+	if (g.credentials) {
+		char user[128];
+		const char *pass;
+		struct sipd_auth_client_config ac = {.size = sizeof ac, .random = tools_random};
+		if (tools_split_credentials(g.credentials, user, sizeof user, &pass) ||
+		    (ac.username = user, ac.password = pass, !(g.auth = sipd_auth_client_create(&ac)))) {
+			fprintf(stderr, "sipdialog b2bua: --auth wants USER:PASS\n");
+			sipd_runtime_destroy(g.rt);
+			return 2;
+		}
+	}
 	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
 	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = g.rt,
 	                                 .random = tools_table_random};
@@ -335,5 +353,6 @@ int cmd_b2bua(int argc, char **argv)
 	tool_ladder_print(&g.out.tr, stdout);
 	sipd_runtime_destroy(g.rt);
 	sipd_dialogs_destroy(g.dialogs);
+	sipd_auth_client_destroy(g.auth);
 	return status;
 }

@@ -28,6 +28,7 @@ extern "C" {
 #endif
 
 struct sipd_b2bua;
+struct sipd_auth_client;
 
 enum sipd_b2bua_leg {
 	SIPD_B2BUA_A = 0, /* the caller's leg: our UAS session */
@@ -78,6 +79,11 @@ struct sipd_b2bua_opts {
 	uint8_t rel_policy;
 	const struct sipd_b2bua_callbacks *cb;
 	void *arg;
+	/* Credentials for the B leg (include/sipdialog/auth.h), borrowed: a
+	 * 401/407 from the callee is answered by sending the INVITE again with
+	 * them (RFC 3261 §22.2) instead of being relayed. NULL: relayed (as
+	 * 403: the challenge is for us, not the caller). */
+	struct sipd_auth_client *auth;
 };
 
 /* Starts a B2BUA for an incoming INVITE (its server transaction and flow,

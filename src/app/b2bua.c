@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sipdialog/auth.h>
 #include <sipdialog/b2bua.h>
 
 /* Requests in flight from one leg to the other: the one we received (to
@@ -17,6 +18,16 @@ struct relay {
 	bool modify;              /* re-INVITE / UPDATE: answered through `modified` */
 };
 
+/* The B leg's INVITE as built once: the headers around its CSeq, and what
+ * the request needs besides (one allocation, strings after the struct). */
+struct b_request {
+	struct sipd_str before, after; /* the header lines before and after CSeq */
+	struct sipd_str uri, contact, body;
+	const char *content_type;
+	struct sipd_flow flow;
+	uint32_t cseq;
+};
+
 struct sipd_b2bua {
 	struct sipd_session_env env;
 	struct sipd_session *leg[2];
@@ -28,6 +39,10 @@ struct sipd_b2bua {
 	bool a_answered;                /* the A leg's INVITE has its final response */
 	char reason[256];               /* the Reason the A leg's CANCEL carried */
 	bool ended;
+	struct b_request *breq;         /* the B leg's INVITE, to send again when challenged */
+	struct sipd_auth_client *auth;  /* credentials for the B leg (borrowed) */
+	struct sipd_session *challenged[2]; /* B legs a 401/407 ended (freed with us) */
+	unsigned tries;
 };
 
 /* Headers that belong to one hop, one dialog or one transaction, credentials
@@ -169,6 +184,8 @@ static unsigned relayed_failure(enum sipd_session_end why, const struct sipd_msg
 	return why == SIPD_SESSION_END_ERROR ? 408 : 503;
 }
 
+static int start_b(struct sipd_b2bua *b, bool authorize, uint64_t now);
+
 static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
                      enum sipd_session_end why, const struct sipd_msg *msg)
 {
@@ -195,6 +212,18 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 	}
 	if (st != SIPD_SESSION_TERMINATED)
 		return;
+	/* the callee challenged our INVITE: the same again with credentials,
+	 * as often as the digest rules allow (RFC 3261 §22.2, §22.1) */
+	if (leg == SIPD_B2BUA_B && why == SIPD_SESSION_END_REJECTED && msg && b->auth &&
+	    (msg->status == 401 || msg->status == 407) && !b->a_answered && !over(peer) &&
+	    b->tries < 2 && sipd_auth_client_challenge(b->auth, msg) == 0 &&
+	    !sipd_auth_client_give_up(b->auth, b->tries)) {
+		b->challenged[b->tries++] = s;
+		b->leg[SIPD_B2BUA_B] = NULL;
+		if (start_b(b, true, now) == 0)
+			return;
+		/* not sent: the failure goes to the caller as it came */
+	}
 	drop_relays(b, s, now);
 	if (!over(peer)) {
 		const struct sipd_hdr *rh = msg && msg->is_request ? sipd_msg_find(msg, SIPD_HDR_REASON)
@@ -318,6 +347,67 @@ static const struct sipd_session_callbacks leg_cb = {
 
 /* The B leg's INVITE: a new Call-ID and From tag, the target in the
  * Request-URI and To, the caller's From (or the one given), copied headers. */
+/* Sends the B leg's INVITE kept in b->breq: the first time, or again with
+ * credentials after a 401/407 (same Call-ID and From tag, CSeq one more,
+ * RFC 3261 §22.2). */
+static int start_b(struct sipd_b2bua *b, bool authorize, uint64_t now)
+{
+	struct b_request *q = b->breq;
+	size_t cap = q->before.len + q->after.len + 64 + (authorize ? 2048 : 0);
+	char *hdrs = malloc(cap);
+	if (!hdrs)
+		return SIPD_ENOMEM;
+	struct sipd_buf hb;
+	sipd_buf_init(&hb, hdrs, cap);
+	sipd_buf_putstr(&hb, q->before);
+	sipd_buf_puts(&hb, "CSeq: ");
+	sipd_buf_putu(&hb, ++q->cseq);
+	sipd_buf_puts(&hb, " INVITE\r\n");
+	sipd_buf_putstr(&hb, q->after);
+	if (authorize) {
+		int rc = sipd_auth_client_authorize(b->auth, &hb, (struct sipd_str){"INVITE", 6},
+		                                    q->uri, q->body);
+		if (rc) {
+			free(hdrs);
+			return rc;
+		}
+	}
+	if (hb.overflow) {
+		free(hdrs);
+		return SIPD_ENOSPC;
+	}
+	struct sipd_request r = {.size = sizeof r,
+	                         .method = {"INVITE", 6},
+	                         .uri = q->uri,
+	                         .headers = {hdrs, hb.len},
+	                         .content_type = q->body.len ? q->content_type : NULL,
+	                         .body = q->body,
+	                         .flow = q->flow};
+	struct sipd_session_opts so = {.size = sizeof so,
+	                               .dialog = {.size = sizeof so.dialog,
+	                                          .local_contact = q->contact,
+	                                          .tls = q->flow.transport == SIPD_TP_TLS},
+	                               .cb = &leg_cb,
+	                               .arg = b,
+	                               .no_glare_retry = true};
+	int rc = sipd_session_uac(&b->env, &r, &so, now, &b->leg[SIPD_B2BUA_B]);
+	free(hdrs);
+	return rc;
+}
+
+/* Appends s to the blob at *at and returns where it went. */
+static struct sipd_str keep(char **at, struct sipd_str s)
+{
+	struct sipd_str out = {*at, s.len};
+	if (s.len)
+		memcpy(*at, s.p, s.len);
+	*at += s.len;
+	return out;
+}
+
+/* The B leg's INVITE: a new Call-ID and From tag, the target in the
+ * Request-URI and To, the caller's From (or the one given), copied headers.
+ * Kept whole (b->breq) so that a challenge can have it sent again. */
 static int send_b_leg(struct sipd_b2bua *b, const struct sipd_msg *req,
                       const struct sipd_b2bua_opts *o, uint64_t now)
 {
@@ -350,7 +440,9 @@ static int send_b_leg(struct sipd_b2bua *b, const struct sipd_msg *req,
 	sipd_buf_putstr(&hb, o->target);
 	sipd_buf_puts(&hb, ">\r\nCall-ID: ");
 	sipd_buf_put(&hb, callid, sizeof callid);
-	sipd_buf_puts(&hb, "\r\nCSeq: 1 INVITE\r\nMax-Forwards: ");
+	sipd_buf_puts(&hb, "\r\n");
+	size_t before = hb.len; /* the CSeq goes here */
+	sipd_buf_puts(&hb, "Max-Forwards: ");
 	sipd_buf_putu(&hb, req->max_forwards > 0 ? (uint64_t)req->max_forwards - 1 : 70);
 	sipd_buf_puts(&hb, "\r\nContact: <");
 	sipd_buf_putstr(&hb, o->b_contact);
@@ -372,25 +464,29 @@ static int send_b_leg(struct sipd_b2bua *b, const struct sipd_msg *req,
 	}
 	char sdp[4096];
 	struct sipd_str offer = cross(b, b->leg[SIPD_B2BUA_A], session_body(req), sdp, sizeof sdp);
-	struct sipd_request r = {.size = sizeof r,
-	                         .method = {"INVITE", 6},
-	                         .uri = o->target,
-	                         .headers = {hdrs, hb.len},
-	                         .content_type = offer.len ? content_type(req, ct, sizeof ct) : NULL,
-	                         .body = offer,
-	                         .flow = o->flow};
-	if (offer.len && !r.content_type)
-		r.content_type = "application/sdp";
-	struct sipd_session_opts so = {.size = sizeof so,
-	                               .dialog = {.size = sizeof so.dialog,
-	                                          .local_contact = o->b_contact,
-	                                          .tls = o->flow.transport == SIPD_TP_TLS},
-	                               .cb = &leg_cb,
-	                               .arg = b,
-	                               .no_glare_retry = true};
-	int rc = sipd_session_uac(&b->env, &r, &so, now, &b->leg[SIPD_B2BUA_B]);
+	const char *type = offer.len ? content_type(req, ct, sizeof ct) : NULL;
+	if (offer.len && !type)
+		type = "application/sdp";
+	/* one block: the struct, then its strings */
+	size_t tlen = type ? strlen(type) + 1 : 0;
+	struct b_request *q = malloc(sizeof *q + hb.len + o->target.len + o->b_contact.len +
+	                             offer.len + tlen);
+	if (!q) {
+		free(hdrs);
+		return SIPD_ENOMEM;
+	}
+	char *at = (char *)(q + 1);
+	q->before = keep(&at, (struct sipd_str){hdrs, before});
+	q->after = keep(&at, (struct sipd_str){hdrs + before, hb.len - before});
+	q->uri = keep(&at, o->target);
+	q->contact = keep(&at, o->b_contact);
+	q->body = keep(&at, offer);
+	q->content_type = type ? keep(&at, (struct sipd_str){type, tlen}).p : NULL;
+	q->flow = o->flow;
+	q->cseq = 0;
 	free(hdrs);
-	return rc;
+	b->breq = q;
+	return start_b(b, false, now);
 }
 
 int sipd_b2bua_create(const struct sipd_session_env *env, struct sipd_txn *invite,
@@ -416,6 +512,7 @@ int sipd_b2bua_create(const struct sipd_session_env *env, struct sipd_txn *invit
 	if (o->cb)
 		memcpy(&b->cb, o->cb, o->cb->size < sizeof b->cb ? o->cb->size : sizeof b->cb);
 	b->arg = o->arg;
+	b->auth = o->auth;
 	sipd_stack_timer_init(&b->reaper, reap, b);
 	struct sipd_session_opts ao = {.size = sizeof ao,
 	                               .dialog = {.size = sizeof ao.dialog,
@@ -496,5 +593,8 @@ void sipd_b2bua_free(struct sipd_b2bua *b)
 	sipd_stack_timer_cancel(b->env.stack, &b->reaper);
 	sipd_session_free(b->leg[SIPD_B2BUA_A]);
 	sipd_session_free(b->leg[SIPD_B2BUA_B]);
+	for (unsigned i = 0; i < b->tries; i++)
+		sipd_session_free(b->challenged[i]);
+	free(b->breq);
 	free(b);
 }

@@ -133,12 +133,12 @@ done
 
 # b2bua ROLE TARGET_PORT: a b2bua on a port of its own, bridging to a uas
 start_b2bua() {
-  name=$1; tport=$2
+  name=$1; tport=$2; shift 2
   port=
   for try in 1 2 3 4 5 6 7 8; do
     p=$(( 20000 + ($$ * 11 + try * 173 + ${#name} * 1613) % 30000 ))
     "$bin" b2bua --listen "udp:127.0.0.1:$p" --listen "tcp:127.0.0.1:$p" \
-      --to "sip:uas@127.0.0.1:$tport" 2>"$work/$name.log" &
+      --to "sip:uas@127.0.0.1:$tport" "$@" 2>"$work/$name.log" &
     pid=$!
     sleep 0.3
     if kill -0 "$pid" 2>/dev/null; then port=$p; pids="$pids $pid"; return 0; fi
@@ -151,6 +151,12 @@ start_b2bua b2b_calls "$calls_port"
 b2b_calls_port=$port; b2b_calls_pid=$pid
 start_b2bua b2b_reject "$reject_port"
 b2b_reject_port=$port; b2b_reject_pid=$pid
+# a callee that challenges (digest): the b2bua answers with its own
+# credentials (RFC 3261 §22.2), the caller never sees the 401
+start_b2bua b2b_auth "$auth_sha_port" --auth alice:s3cret
+b2b_auth_port=$port; b2b_auth_pid=$pid
+start_b2bua b2b_ring "$ring_port"
+b2b_ring_port=$port; b2b_ring_pid=$pid
 
 # SIPp calling through the b2bua (the uas behind it): a failure relayed, a
 # call with re-INVITE and UPDATE relayed both ways, SIPp's own UAC
@@ -158,6 +164,8 @@ for tp in u1 t1; do
   run "b2bua_invite486-$tp" "$b2b_reject_port" -sf "$here/scenarios/invite486.xml" -t "$tp"
   run "b2bua_reinvite_update-$tp" "$b2b_calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
   run "b2bua_sipp_uac-$tp" "$b2b_calls_port" -sn uac -t "$tp" -d 200
+  run "b2bua_auth-$tp" "$b2b_auth_port" -sn uac -t "$tp" -d 200
+  run "b2bua_cancel-$tp" "$b2b_ring_port" -sf "$here/scenarios/cancel.xml" -t "$tp"
   # RFC 3262 end to end: the caller requires 100rel, so the b2bua requires it
   # of the callee; the reliable 183 is PRACKed on both legs
   run "b2bua_prack-$tp" "$b2b_calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
@@ -243,7 +251,8 @@ done
 
 # Stop the uas the way a user would (SIGTERM): each must exit 0, which under
 # the sanitizers also means no leak and no error.
-for pair in "b2b_calls:$b2b_calls_pid" "b2b_reject:$b2b_reject_pid" "reject:$reject_pid" \
+for pair in "b2b_calls:$b2b_calls_pid" "b2b_reject:$b2b_reject_pid" "b2b_auth:$b2b_auth_pid" \
+            "b2b_ring:$b2b_ring_pid" "reject:$reject_pid" \
             "calls:$calls_pid" "auth:$auth_pid" "auth_sha:$auth_sha_pid" "ring:$ring_pid"; do
   name=${pair%%:*}; p=${pair#*:}
   kill -TERM "$p"
