@@ -127,6 +127,8 @@ for tp in u1 t1; do
     uac_sipp "uac_basic-$tp" "$tp" 0 -sf "$here/scenarios/uas_basic.xml" -- --calls 1
   fi
   uac_sipp "uac_prack-$tp" "$tp" 0 -sf "$here/scenarios/uas_prack.xml" -- --calls 1
+  # two forks ring, the second answers and its 200 comes twice: two ACKs
+  uac_sipp "uac_forked-$tp" "$tp" 0 -sf "$here/scenarios/uas_forked.xml" -- --duration 1000
   # RFC 3261 §14.1: we own the Call-ID, so the retry waits 2.1 to 4 s
   uac_sipp "uac_glare-$tp" "$tp" 2100 -sf "$here/scenarios/uas_glare.xml" -- --reinvite
 done
