@@ -5,6 +5,13 @@
 
 #include "txn/txn.h"
 
+/* The room kept with a server transaction for its responses: a response
+ * head is no longer than the request plus 512 bytes (the bound
+ * sipd_txl_respond() uses), and 256 more take a to-tag, a reason phrase
+ * and the few header lines (Contact, Retry-After, Allow) of a response
+ * without body. */
+#define RESP_AREA(req_len) (512 + (req_len) + 256)
+
 /* The method a request's transaction was created by: ACK belongs to INVITE. */
 static struct sipd_str key_method(const struct sipd_msg *m)
 {
@@ -124,12 +131,16 @@ int sipd_txl_server(struct sipd_txl *l, const struct sipd_msg *req, const struct
 	(void)now;
 	*out = NULL;
 	size_t nh = req->nhdrs;
-	struct sipd_txn *tx = calloc(1, sizeof *tx + nh * sizeof(struct sipd_hdr) + req->len);
+	size_t area = RESP_AREA(req->len);
+	struct sipd_txn *tx =
+		calloc(1, sizeof *tx + nh * sizeof(struct sipd_hdr) + req->len + area);
 	if (!tx)
 		return SIPD_ENOMEM;
 	tx->buf = (char *)(tx->slots + nh);
 	memcpy(tx->buf, req->buf, req->len);
 	tx->len = req->len;
+	tx->resp_area = tx->buf + req->len;
+	tx->resp_area_cap = area;
 	struct sipd_parse_limits lim = {.size = sizeof lim, .max_message = UINT32_MAX >> 1,
 	                                .max_line = UINT32_MAX >> 1};
 	if (sipd_msg_parse(&tx->req, tx->slots, nh ? nh : 1, tx->buf, tx->len, SIPD_FRAME_DATAGRAM,
@@ -234,7 +245,13 @@ int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_
 	size_t cap = 512 + tx->len + r->headers.len + r->body.len + r->to_tag.len +
 	             (r->reason ? strlen(r->reason) : 0) +
 	             (r->content_type ? strlen(r->content_type) : 0);
-	char *buf = malloc(cap);
+	/* A response that fits the area kept with the transaction needs no
+	 * allocation: the final responses a TU sends when something fails (a
+	 * 500 without body) can always go, so no transaction waits forever
+	 * for want of memory. The area's last response is lost if this one
+	 * cannot be built, which the size bound rules out. */
+	bool in_area = cap <= tx->resp_area_cap;
+	char *buf = in_area ? tx->resp_area : malloc(cap);
 	if (!buf)
 		return SIPD_ENOMEM;
 	struct sipd_buf b;
@@ -244,10 +261,16 @@ int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_
 	sipd_build_body(&b, r->content_type, r->body);
 	long n = sipd_buf_result(&b);
 	if (n < 0) {
-		free(buf);
+		if (!in_area) {
+			free(buf);
+		} else if (tx->resp == tx->resp_area) {
+			tx->resp = NULL; /* overwritten */
+			tx->resp_len = 0;
+		}
 		return SIPD_EINVAL;
 	}
-	free(tx->resp);
+	if (tx->resp != tx->resp_area)
+		free(tx->resp);
 	tx->resp = buf;
 	tx->resp_len = (size_t)n;
 	tx->resp_code = r->code;

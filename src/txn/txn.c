@@ -22,7 +22,8 @@ void sipd_txl_init(struct sipd_txl *l, const struct sipd_txl_ops *ops, void *ctx
 
 static void txn_free(struct sipd_txn *tx)
 {
-	free(tx->resp);
+	if (tx->resp != tx->resp_area)
+		free(tx->resp);
 	free(tx->cancel_reason);
 	free(tx);
 }

@@ -52,10 +52,13 @@ struct sipd_txn {
 	/* client: the request as sent; server: the request as received */
 	char *buf;
 	size_t len;
-	/* server: the parsed request and the last response sent */
+	/* server: the parsed request and the last response sent, which is in
+	 * resp_area (allocated with the transaction) when it fits there */
 	struct sipd_msg req;
 	char *resp;
 	size_t resp_len;
+	char *resp_area;
+	size_t resp_area_cap;
 	unsigned resp_code;
 	struct sipd_hdr slots[]; /* server: header slots of req */
 };
