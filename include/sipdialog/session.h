@@ -263,8 +263,9 @@ int sipd_sessions_server_done(const struct sipd_session_env *env, struct sipd_tx
  * SIPD_EINVAL, nothing sent). A non-2xx final response to an offer rolls the
  * offer/answer state back (RFC 6337 §3.1). Returns 0, SIPD_EINVAL (not a
  * request waiting for an answer, or a bad code or body), an error of the
- * offer/answer engine (nothing sent, the request still waits), or the error
- * of sending. */
+ * offer/answer engine, or the error of building the response (SIPD_ENOMEM):
+ * for each of them nothing was sent, the offer/answer state is as it was and
+ * the request still waits. */
 int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned code,
                          struct sipd_str body, uint64_t now);
 

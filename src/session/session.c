@@ -923,24 +923,26 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 	 * gets a 2xx without one; no exchange could bring its answer */
 	if (ok && modify && !invite && !offered && body.len)
 		return SIPD_EINVAL;
+	/* The exchange is taken into the engine before the response goes, and
+	 * taken back if it cannot go (nothing sent, the request still waits):
+	 * the descriptions an answer replaces are kept until then. */
+	struct sipd_oa before = s->oa;
+	if (modify && ok && offered)
+		s->oa.local = s->oa.remote = NULL; /* kept in `before` */
 	if (modify && ok) {
 		int rc = offered    ? sipd_oa_send_answer(&s->oa, body)
 		         : body.len ? sipd_oa_send_offer(&s->oa, body)
 		                    : 0;
-		if (rc)
+		if (rc) {
+			s->oa = before;
 			return rc;
+		}
 		/* send the engine's copy: body may have pointed at what the
 		 * engine just replaced (the default answer is the last local) */
 		if (offered)
 			body = sipd_oa_local(&s->oa);
 		else if (body.len)
 			body = sipd_oa_pending_offer(&s->oa);
-		s->offer_in_2xx = !offered && body.len && invite;
-		/* §12.2.2, RFC 6141: an accepted target refresh updates the target */
-		if (s->d)
-			sipd_dialog_refresh_target(s->d, req);
-	} else if (modify && offered) {
-		sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1: their offer is refused */
 	}
 	bool reinvite_2xx = ok && invite;
 	char sh[128] = "";
@@ -952,15 +954,44 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 		sipd_st_write_response(&sta, &sb);
 		sh[sb.overflow ? 0 : sb.len] = 0;
 	}
-	drop_pending(s, tx);
-	sipd_txn_set_user(tx, NULL);
 	int rc = send_response(s, tx, code, NULL, ok && modify ? body : SIPD_STR_NULL,
 	                       modify && code < 300, reinvite_2xx, sh[0] ? sh : NULL);
-	if (rc == 0 && st) {
+	if (modify && ok && offered) {
+		if (rc) {
+			/* back to their offer, unanswered */
+			free(s->oa.local);
+			s->oa.offer = s->oa.remote;
+			s->oa.offer_len = s->oa.remote_len;
+			s->oa.local = before.local;
+			s->oa.local_len = before.local_len;
+			s->oa.remote = before.remote;
+			s->oa.remote_len = before.remote_len;
+			s->oa.state = before.state;
+		} else {
+			free(before.local);
+			free(before.remote);
+		}
+	} else if (modify && ok && body.len && rc) {
+		sipd_oa_rollback(&s->oa); /* our offer did not go */
+		s->oa.saved_state = before.saved_state;
+	}
+	if (rc)
+		return rc;
+	drop_pending(s, tx);
+	sipd_txn_set_user(tx, NULL);
+	if (modify && ok) {
+		s->offer_in_2xx = !offered && body.len && invite;
+		/* §12.2.2, RFC 6141: an accepted target refresh updates the target */
+		if (s->d)
+			sipd_dialog_refresh_target(s->d, req);
+	} else if (modify && offered) {
+		sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1: their offer is refused */
+	}
+	if (st) {
 		sipd_st_answered(&s->st, &sta);
 		st_arm(s); /* the peer refreshed: our clock starts again */
 	}
-	if (rc == 0 && reinvite_2xx) {
+	if (reinvite_2xx) {
 		if (s->invite)
 			sipd_txn_set_user(s->invite, NULL);
 		s->invite = tx;
@@ -968,7 +999,7 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 		s->wait_ack = true;
 		sipd_txn_set_user(tx, s);
 	}
-	return rc;
+	return 0;
 }
 
 static struct sipd_session *session_of(const struct sipd_session_env *env,
