@@ -811,32 +811,29 @@ static void default_answer(struct sipd_session *s, struct sipd_txn *tx,
 	const struct pending *p = find_pending(s, tx);
 	if (!p)
 		return; /* answered already */
-	if (req->method == SIPD_METHOD_UPDATE && !p->offer) {
-		/* RFC 3311 §5.2: no offer, no offer in the 2xx (a refresh) */
-		sipd_session_respond(s, tx, 200, SIPD_STR_NULL, now_of(s));
-		return;
-	}
+	unsigned code;
+	struct sipd_str body = SIPD_STR_NULL;
 	switch (req->method) {
 	case SIPD_METHOD_UPDATE:
-	case SIPD_METHOD_INVITE: {
+	case SIPD_METHOD_INVITE:
+		if (req->method == SIPD_METHOD_UPDATE && !p->offer) {
+			/* RFC 3311 §5.2: no offer, no offer in the 2xx (a refresh) */
+			code = 200;
+			break;
+		}
 		/* the answer to its offer, or our offer (§14.2): what we agreed last */
-		struct sipd_str local = sipd_oa_local(&s->oa);
-		sipd_session_respond(s, tx, local.len ? 200 : 488, local, now_of(s));
-		return;
+		body = sipd_oa_local(&s->oa);
+		code = body.len ? 200 : 488;
+		break;
+	case SIPD_METHOD_INFO: code = 469; break; /* RFC 6086 §4.2.2 */
+	case SIPD_METHOD_OPTIONS: code = 200; break;
+	case SIPD_METHOD_REFER: code = 603; break;
+	default: code = 501; break;
 	}
-	case SIPD_METHOD_INFO:
-		sipd_session_respond(s, tx, 469, SIPD_STR_NULL, now_of(s)); /* RFC 6086 §4.2.2 */
-		return;
-	case SIPD_METHOD_OPTIONS:
-		sipd_session_respond(s, tx, 200, SIPD_STR_NULL, now_of(s));
-		return;
-	case SIPD_METHOD_REFER:
-		sipd_session_respond(s, tx, 603, SIPD_STR_NULL, now_of(s));
-		return;
-	default:
-		sipd_session_respond(s, tx, 501, SIPD_STR_NULL, now_of(s));
-		return;
-	}
+	/* Out of memory for that answer: 500, which its transaction always
+	 * has room for, rather than a request that waits for ever. */
+	if (sipd_session_respond(s, tx, code, body, now_of(s)))
+		sipd_session_respond(s, tx, 500, SIPD_STR_NULL, now_of(s));
 }
 
 /* The request may wait for the application (503 or 500 when there is no
