@@ -271,7 +271,8 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 
 /* Ends the session with BYE (§15.1.1). A UAS whose 2xx has not been ACKed
  * waits for the ACK (or its timeout) before sending it (§15). `reason` is an
- * optional Reason header value (RFC 3326). */
+ * optional Reason header value (RFC 3326). SIPD_ENOMEM: no BYE went and the
+ * session goes on (try again, or free it). */
 int sipd_session_bye(struct sipd_session *s, const char *reason, uint64_t now);
 
 /* RFC 3891: the session an incoming INVITE's Replaces header names. Returns

@@ -727,7 +727,12 @@ int sipd_session_bye(struct sipd_session *s, const char *reason, uint64_t now)
 		s->bye_pending = true; /* after the ACK, or its timeout (§15) */
 		return 0;
 	}
-	return send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
+	int rc = bye_only(s);
+	if (rc == SIPD_ENOMEM)
+		return rc; /* the session goes on: the application may try again */
+	close_pending(s);
+	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_BYE_LOCAL, NULL);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- requests we receive */
