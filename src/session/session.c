@@ -748,10 +748,8 @@ static void on_ack(struct sipd_session *s, const struct sipd_msg *ack)
 	if (s->offer_in_2xx) {
 		/* the answer to the offer of our 2xx (§13.2.1) */
 		s->offer_in_2xx = false;
-		if (sipd_msg_has_session_body(ack))
-			sipd_oa_recv_answer(&s->oa, ack->body);
-		else
-			sipd_oa_rollback(&s->oa);
+		if (!sipd_msg_has_session_body(ack) || sipd_oa_recv_answer(&s->oa, ack->body))
+			sipd_oa_rollback(&s->oa); /* no answer, or no memory to keep it */
 	}
 	set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, NULL);
 	if (s->bye_pending)
@@ -1209,10 +1207,10 @@ static struct sipd_str uac_ack_body(void *arg, struct sipd_invite *inv, struct s
 		                                                                   : SIPD_STR_NULL;
 	enum sipd_oa_state oa = sipd_oa_state(&s->oa);
 	if (oa == SIPD_OA_HAVE_LOCAL_OFFER) {
-		if (sipd_msg_has_session_body(resp))
-			sipd_oa_recv_answer(&s->oa, resp->body);
-		else
-			sipd_oa_rollback(&s->oa); /* a 2xx without the answer (§13.2.1) */
+		/* a 2xx without the answer (§13.2.1), or no memory to keep it:
+		 * nothing else will answer, the offer is taken back */
+		if (!sipd_msg_has_session_body(resp) || sipd_oa_recv_answer(&s->oa, resp->body))
+			sipd_oa_rollback(&s->oa);
 		return SIPD_STR_NULL;
 	}
 	/* Once an exchange completed before the 2xx (in a reliable provisional
@@ -1410,12 +1408,9 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 	s->modify_tx = NULL; /* answered: what else comes on it is a retransmission */
 	unsigned code = resp ? resp->status : 408;
 	if (code >= 200 && code < 300) {
-		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
-			if (sipd_msg_has_session_body(resp))
-				sipd_oa_recv_answer(&s->oa, resp->body);
-			else
-				sipd_oa_rollback(&s->oa);
-		}
+		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER &&
+		    (!sipd_msg_has_session_body(resp) || sipd_oa_recv_answer(&s->oa, resp->body)))
+			sipd_oa_rollback(&s->oa); /* no answer, or no memory to keep it */
 		sipd_dialog_update_from_response(s->d, resp); /* target refresh, §12.2.1.2 */
 		if (s->st_on && sipd_st_recv_2xx(&s->st, &s->stc, resp) == 0)
 			st_arm(s); /* RFC 4028 §7.2: the refresh worked */
