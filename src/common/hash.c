@@ -93,6 +93,13 @@ static void rehash(struct sipd_hmap *m, size_t n)
 	m->nbuckets = n;
 }
 
+int sipd_hmap_prepare(struct sipd_hmap *m)
+{
+	if (!m->nbuckets)
+		rehash(m, 64);
+	return m->nbuckets ? 0 : SIPD_ENOMEM;
+}
+
 int sipd_hmap_insert(struct sipd_hmap *m, struct sipd_hnode *n)
 {
 	if (!m->nbuckets) {

@@ -28,6 +28,9 @@ void sipd_hmap_free(struct sipd_hmap *m);
 /* Inserts a node whose hash is set. Grows the table when full; returns -2
  * (SIPD_ENOMEM) only when the first table cannot be allocated. */
 int sipd_hmap_insert(struct sipd_hmap *m, struct sipd_hnode *n);
+/* Allocates the first table now (if there is none), so that no insert can
+ * fail later. Returns 0 or SIPD_ENOMEM. */
+int sipd_hmap_prepare(struct sipd_hmap *m);
 void sipd_hmap_remove(struct sipd_hmap *m, struct sipd_hnode *n);
 /* The first node with this hash (walk on with sipd_hmap_next). */
 struct sipd_hnode *sipd_hmap_first(const struct sipd_hmap *m, uint64_t hash);

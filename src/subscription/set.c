@@ -63,7 +63,14 @@ struct sipd_subscriptions *sipd_subscriptions_create(const struct sipd_subscript
 	                                                     : (struct sipd_str){"", 0});
 	if (cfg->events)
 		sipd__sub_setstr(&set->events, cfg->events);
-	if (!set->contact || (cfg->events && !set->events)) {
+	/* the indexes get their tables now: a subscription is then always
+	 * found by its dialog (and a fork by its request) */
+	sipd_hmap_init(&set->by_dialog);
+	sipd_hmap_init(&set->window);
+	if (!set->contact || (cfg->events && !set->events) || sipd_hmap_prepare(&set->by_dialog) ||
+	    sipd_hmap_prepare(&set->window)) {
+		sipd_hmap_free(&set->by_dialog);
+		sipd_hmap_free(&set->window);
 		free(set->contact);
 		free(set->events);
 		free(set);
@@ -77,8 +84,6 @@ struct sipd_subscriptions *sipd_subscriptions_create(const struct sipd_subscript
 		set->cfg.refer_expires = 300;
 	/* the index key: flooding resistance for Call-IDs and tags */
 	sipd_stack_random_token(set->st, (char *)set->key, sizeof set->key);
-	sipd_hmap_init(&set->by_dialog);
-	sipd_hmap_init(&set->window);
 	return set;
 }
 
@@ -234,8 +239,7 @@ void sipd__sub_bind(struct sipd_subscription *sub, struct sipd_dialog *d)
 	sub->d = d;
 	sipd_dialog_usage_add(d);
 	sub->dnode.hash = ptr_hash(d);
-	/* the map only fails to allocate its first table: then the
-	 * subscription is found by nothing, and ends at its timers */
+	/* cannot fail: the set allocated the map's first table */
 	sub->in_dmap = sipd_hmap_insert(&sub->set->by_dialog, &sub->dnode) == 0;
 }
 
