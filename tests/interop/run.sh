@@ -186,8 +186,11 @@ fi
 # unknown user must get the same answers, line for line, once the values that
 # are random by design (nonce, tags, branch, Call-ID) and the names are masked
 probe() {
+  # a port of its own: SIPp's -p 0 is 5060, where late retransmissions meant
+  # for the runs before could land in this run's trace
+  pp=$(( 20000 + ($$ * 29 + ${#1} * 2477 + 1$(date +%N | cut -c1-4)) % 30000 ))
   timeout 30 sipp 127.0.0.1:"$auth_port" -sf "$here/scenarios/register_probe.xml" -s "$1" \
-    -au "$1" -ap guess -i 127.0.0.1 -p 0 -m 1 -timeout 15s -timeout_error -nostdin \
+    -au "$1" -ap guess -i 127.0.0.1 -p "$pp" -m 1 -timeout 15s -timeout_error -nostdin \
     -trace_msg -message_file "$work/probe-$1.msg" >/dev/null 2>&1 || return 1
   # the responses received, masked
   awk '/message received/ {r=1; next} /message sent/ {r=0} r' "$work/probe-$1.msg" |
