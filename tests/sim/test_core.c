@@ -156,7 +156,7 @@ static void rfc3261_8_2_1_unsupported_method_405_with_allow(void **state)
 static void rfc3261_8_2_2_1_unknown_uri_scheme_416(void **state)
 {
 	struct fixture *f = *state;
-	char m[2048];
+	char m[sizeof msgbuf];
 	snprintf(m, sizeof m, "%s", req("OPTIONS", "u1", NULL, NULL, NULL));
 	char *sp = strstr(m, "sip:b@10.0.0.2 SIP");
 	memcpy(sp, "urn:b:10.0.0.2", 14); /* same length */
