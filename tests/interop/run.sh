@@ -196,6 +196,7 @@ probe() {
   awk '/message received/ {r=1; next} /message sent/ {r=0} r' "$work/probe-$1.msg" |
     sed -e "s/$1/USER/g" -e 's/tag=[^;>]*/tag=T/g' -e 's/nonce="[^"]*"/nonce=N/g' \
         -e 's/branch=[^;]*/branch=B/g' -e 's/^Call-ID:.*/Call-ID: C/' -e '/^---/d' \
+        -e 's|^Via: SIP/2.0/UDP [^;]*|Via: SIP/2.0/UDP H|' \
     >"$work/probe-$1.masked"
 }
 if probe alice && probe mallory && [ -s "$work/probe-alice.masked" ] &&
