@@ -33,6 +33,7 @@ struct b2b {
 	const char *credentials; /* --auth USER:PASS, for the callee's challenges */
 	struct sipd_auth_client *auth;
 	uv_timer_t stats;
+	uv_timer_t grace; /* the most a stop waits for calls to end */
 	uint64_t calls, answered, ended, refused;
 	struct bridge *open;
 };
@@ -187,6 +188,12 @@ static void on_server_done(void *user, struct sipd_txn *tx, bool timeout)
 	sipd_sessions_server_done(&g->env, tx, timeout);
 }
 
+static void grace_over(uv_timer_t *t)
+{
+	struct b2b *g = t->data;
+	sipd_runtime_stop(g->rt);
+}
+
 static void on_signal(uv_signal_t *s, int sig)
 {
 	(void)sig;
@@ -201,6 +208,8 @@ static void on_signal(uv_signal_t *s, int sig)
 		next = br->next; /* `ended` may come later, never from here */
 		sipd_b2bua_end(br->b, "SIP;cause=200;text=\"Shutting down\"", now);
 	}
+	/* bounded by Timer F (64*T1) of a BYE nobody answers, and a little more */
+	uv_timer_start(&g->grace, grace_over, 34000, 0);
 	sipd_runtime_kick(g->rt);
 }
 
@@ -323,6 +332,8 @@ int cmd_b2bua(int argc, char **argv)
 	tools_print_listeners(g.rt, nlisten);
 	uv_timer_init(sipd_runtime_loop(g.rt), &g.stats);
 	g.stats.data = &g;
+	uv_timer_init(sipd_runtime_loop(g.rt), &g.grace);
+	g.grace.data = &g;
 	if (g.out.stats_interval)
 		uv_timer_start(&g.stats, stats_tick, g.out.stats_interval * 1000ull,
 		               g.out.stats_interval * 1000ull);
@@ -342,6 +353,7 @@ int cmd_b2bua(int argc, char **argv)
 	uv_close((uv_handle_t *)&sigint, NULL);
 	uv_close((uv_handle_t *)&sigterm, NULL);
 	uv_close((uv_handle_t *)&g.stats, NULL);
+	uv_close((uv_handle_t *)&g.grace, NULL);
 	print_counters(&g, "summary");
 	/* calls still open (stopped twice): freed without more signalling */
 	while (g.open) {

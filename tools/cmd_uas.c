@@ -35,6 +35,7 @@ struct uas {
 	size_t answer_len;
 	struct tool_output out;
 	uv_timer_t stats;
+	uv_timer_t grace; /* the most a stop waits for calls to end */
 	/* --auth: INVITEs must carry digest credentials (RFC 3261 §22.2) */
 	struct sipd_auth_server *auth;
 	char auth_user[128];
@@ -510,6 +511,12 @@ static void on_server_done(void *user, struct sipd_txn *tx, bool timeout)
 	reap(u);
 }
 
+static void grace_over(uv_timer_t *t)
+{
+	struct uas *u = t->data;
+	sipd_runtime_stop(u->rt);
+}
+
 static void on_signal(uv_signal_t *s, int sig)
 {
 	(void)sig;
@@ -525,6 +532,9 @@ static void on_signal(uv_signal_t *s, int sig)
 		if (sipd_session_state(c->s) != SIPD_SESSION_TERMINATED &&
 		    sipd_session_bye(c->s, "SIP;cause=200;text=\"Shutting down\"", now))
 			sipd_session_reject(c->s, 480, NULL, now);
+	/* a BYE that gets no answer ends by Timer F (64*T1): the stop is
+	 * bounded by that, and a little more */
+	uv_timer_start(&u->grace, grace_over, 34000, 0);
 	sipd_runtime_kick(u->rt);
 }
 
@@ -736,6 +746,8 @@ int cmd_uas(int argc, char **argv)
 	tools_print_listeners(u.rt, nlisten);
 	uv_timer_init(sipd_runtime_loop(u.rt), &u.stats);
 	u.stats.data = &u;
+	uv_timer_init(sipd_runtime_loop(u.rt), &u.grace);
+	u.grace.data = &u;
 	if (u.out.stats_interval)
 		uv_timer_start(&u.stats, stats_tick, u.out.stats_interval * 1000ull,
 		               u.out.stats_interval * 1000ull);
@@ -749,6 +761,7 @@ int cmd_uas(int argc, char **argv)
 	uv_close((uv_handle_t *)&sigint, NULL);
 	uv_close((uv_handle_t *)&sigterm, NULL);
 	uv_close((uv_handle_t *)&u.stats, NULL);
+	uv_close((uv_handle_t *)&u.grace, NULL);
 	print_counters(&u, "summary");
 	tool_ladder_print(&u.out.tr, stdout);
 	/* calls still open (stopped twice) are freed without more signalling;

@@ -1064,8 +1064,11 @@ int sipd_sessions_server_done(const struct sipd_session_env *env, struct sipd_tx
 	if (tx != s->invite)
 		return 0;
 	s->invite = NULL;
-	if (timeout && s->wait_ack) {
-		/* §13.3.1.4: no ACK for our 2xx: confirm, then end with BYE */
+	if (s->wait_ack) {
+		/* §13.3.1.4: no ACK for our 2xx by the end of its transaction
+		 * (Timer L, or the transport failed under it, RFC 6026 §8.7):
+		 * none will come; end with BYE */
+		(void)timeout;
 		s->wait_ack = false;
 		send_bye(s, SIPD_SESSION_END_NO_ACK);
 	} else if (s->bye_pending && !s->wait_ack) {

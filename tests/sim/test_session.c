@@ -321,6 +321,57 @@ static void rfc3261_13_3_1_4_no_ack_then_bye(void **state)
 	teardown_call(&sim);
 }
 
+/* §13.3.1.4 with RFC 6026 §8.7: the callee's transport fails under the
+ * 2xx's retransmissions (a TCP peer gone): the INVITE server transaction ends
+ * without a timeout, and no ACK can come any more. The session must not wait
+ * for it for ever: it ends NO_ACK (its BYE fails the same way). */
+static bool callee_sends_fail;
+static int (*callee_real_send)(void *user, struct sipd_flow *flow, const char *data, size_t len);
+static int callee_send(void *user, struct sipd_flow *flow, const char *data, size_t len)
+{
+	return callee_sends_fail ? SIPD_EINVAL : callee_real_send(user, flow, data, len);
+}
+static struct sipd_stack_callbacks callee_failing_cb;
+static void failing_transport(struct sipd_stack_config *cfg)
+{
+	allow_more(cfg);
+	callee_failing_cb = *cfg->cb;
+	callee_real_send = cfg->cb->send;
+	callee_failing_cb.send = callee_send;
+	cfg->cb = &callee_failing_cb;
+}
+
+static void rfc6026_8_7_transport_gone_before_ack(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 23);
+	sim.trace = getenv("SIM_TRACE") != NULL;
+	struct sim_app app = {.request = callee_request, .cancel = callee_cancel,
+	                      .server_done = callee_done};
+	sim_add_node(&sim, NULL, allow_more);
+	sim_add_node(&sim, &app, failing_transport);
+	memset(&callee, 0, sizeof callee);
+	memset(&caller, 0, sizeof caller);
+	callee.mode = ANSWER;
+	callee.env = (struct sipd_session_env){.size = sizeof callee.env,
+	                                       .stack = sim.nodes[1].st,
+	                                       .dialogs = new_table()};
+	caller.t = new_table();
+	callee_sends_fail = false;
+	sim.links[0][1].delay_ms = 10;
+	sim.links[1][0].delay_ms = 10;
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 15); /* the 2xx left at +10 */
+	sim.links[0][1].cut = true; /* its ACK is lost */
+	callee_sends_fail = true;   /* and the callee's transport goes */
+	sim_run(&sim, sim.now + 2000);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
+	assert_int_equal(callee.end, SIPD_SESSION_END_NO_ACK);
+	callee_sends_fail = false;
+	teardown_call(&sim);
+}
+
 static void rfc3261_14_2_reinvite_defaults_and_rules(void **state)
 {
 	(void)state;
@@ -893,6 +944,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3261_13_basic_call_and_bye_with_reason),
 		cmocka_unit_test(rfc3261_13_3_1_4_no_ack_then_bye),
+		cmocka_unit_test(rfc6026_8_7_transport_gone_before_ack),
 		cmocka_unit_test(rfc3261_14_2_reinvite_defaults_and_rules),
 		cmocka_unit_test(rfc3261_default_answers_in_session),
 		cmocka_unit_test(rfc3261_9_2_cancel_ends_session_487),
