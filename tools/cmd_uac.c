@@ -40,6 +40,8 @@ struct uac {
 	bool verbose;
 	struct tool_output out;
 	uv_timer_t stats;
+	uv_timer_t linger_timer;
+	uint32_t linger; /* ms to stay up after the last call */
 	/* progress */
 	unsigned started, active, answered, succeeded, failed, unanswered;
 	unsigned by_status[700];
@@ -88,6 +90,7 @@ static void uac_usage(FILE *f)
 	      "  --concurrency C      calls at once at most (default 10)\n"
 	      "  --duration MS        how long each call stays up before BYE (default 0)\n"
 	      "  --answer-timeout S   CANCEL a call not answered in S seconds (default 32)\n"
+	      "  --linger MS          stay up MS after the last call (default 0)\n"
 	      "  --reinvite           a re-INVITE with a new offer in each call\n"
 	      "  --update             an UPDATE with a new offer in each call\n"
 	      "  --info               an INFO in each call\n"
@@ -128,9 +131,21 @@ static void call_free(struct call *c)
 	uv_close((uv_handle_t *)&c->hold, call_closed);
 }
 
+static void linger_over(uv_timer_t *t)
+{
+	struct uac *u = t->data;
+	sipd_runtime_stop(u->rt);
+}
+
 static void maybe_finish(struct uac *u)
 {
-	if (u->active == 0 && (u->started == u->calls || u->stopping))
+	if (u->active != 0 || (u->started != u->calls && !u->stopping))
+		return;
+	/* --linger: connections stay open a while for the peer to finish its
+	 * side of the last exchange (some close a call on a connection reset) */
+	if (u->linger && !uv_is_active((uv_handle_t *)&u->linger_timer))
+		uv_timer_start(&u->linger_timer, linger_over, u->linger, 0);
+	else if (!u->linger)
 		sipd_runtime_stop(u->rt);
 }
 
@@ -582,6 +597,9 @@ int cmd_uac(int argc, char **argv)
 		} else if (!strcmp(a, "--duration") && has && parse_uint(argv[i + 1], 86400000, &v)) {
 			u.duration = (uint32_t)v;
 			i++;
+		} else if (!strcmp(a, "--linger") && has && parse_uint(argv[i + 1], 60000, &v)) {
+			u.linger = (uint32_t)v;
+			i++;
 		} else if (!strcmp(a, "--answer-timeout") && has &&
 		           parse_uint(argv[i + 1], 86400, &v) && v) {
 			u.answer_timeout = (uint32_t)v;
@@ -688,6 +706,8 @@ int cmd_uac(int argc, char **argv)
 	uv_timer_init(sipd_runtime_loop(u.rt), &u.pacer);
 	uv_timer_init(sipd_runtime_loop(u.rt), &u.stats);
 	u.stats.data = &u;
+	uv_timer_init(sipd_runtime_loop(u.rt), &u.linger_timer);
+	u.linger_timer.data = &u;
 	if (u.out.stats_interval)
 		uv_timer_start(&u.stats, stats_tick, u.out.stats_interval * 1000ull,
 		               u.out.stats_interval * 1000ull);
@@ -712,6 +732,7 @@ int cmd_uac(int argc, char **argv)
 		call_free(u.open);
 	uv_run(sipd_runtime_loop(u.rt), UV_RUN_NOWAIT);
 	uv_close((uv_handle_t *)&u.stats, NULL);
+	uv_close((uv_handle_t *)&u.linger_timer, NULL);
 	if (u.out.json) {
 		struct tool_counter c[64] = {{"attempted", u.started}, {"answered", u.answered},
 		                             {"succeeded", u.succeeded}, {"failed", u.failed},

@@ -97,7 +97,9 @@ uac_sipp() {
   while [ "$1" != "--" ]; do sargs="$sargs $1"; shift; done
   shift
   p=$(( 20000 + ($$ * 13 + ${#name} * 1931 + 1$(date +%N | cut -c1-4)) % 30000 ))
-  transport=udp; [ "$tp" = t1 ] && transport=tcp
+  transport=udp; linger=0
+  # over TCP, SIPp fails a call whose connection closes as it ends it
+  [ "$tp" = t1 ] && { transport=tcp; linger=300; }
   # shellcheck disable=SC2086
   timeout 40 sipp $sargs -i 127.0.0.1 -p "$p" -t "$tp" -m 1 -nostdin \
     -trace_err -error_file "$work/$name.err" >"$work/$name.sipp" 2>&1 &
@@ -105,7 +107,7 @@ uac_sipp() {
   sleep 0.5
   t0=$(date +%s%N)
   timeout 40 "$bin" uac --listen "$transport:127.0.0.1:0" \
-    --to "sip:sipp@127.0.0.1:$p;transport=$transport" --answer-timeout 10 "$@" \
+    --to "sip:sipp@127.0.0.1:$p;transport=$transport" --answer-timeout 10 --linger "$linger" "$@" \
     >"$work/$name.uac" 2>&1
   ust=$?
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
