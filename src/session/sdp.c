@@ -40,6 +40,8 @@ static bool zero_address(struct sipd_str c)
 
 enum sipd_sdp_dir sipd_sdp_direction(struct sipd_str sdp)
 {
+	if (!sdp.p)
+		return SIPD_SDP_SENDRECV; /* no body ({NULL, 0}): NULL + 0 is undefined */
 	enum sipd_sdp_dir session = SIPD_SDP_SENDRECV, media = SIPD_SDP_SENDRECV;
 	bool session_set = false, media_set = false, in_media = false, held = false;
 	const char *p = sdp.p, *end = sdp.p + sdp.len;
