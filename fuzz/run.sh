@@ -21,7 +21,7 @@ case $seconds in
 esac
 
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
-targets="fuzz_msg fuzz_uri fuzz_stream fuzz_headers fuzz_sdp"
+targets="fuzz_msg fuzz_uri fuzz_stream fuzz_headers fuzz_auth fuzz_sdp"
 artifacts=$fuzz_dir/artifacts
 logs=$bin_dir/logs
 mkdir -p "$artifacts" "$logs"
