@@ -60,8 +60,8 @@ static void fake_random(void *user, void *buf, size_t len)
 		b[i] = (uint8_t)(rnd_next++ * 37u + 11u);
 }
 
-static const enum sipd_auth_alg of_hash[SIPD_AUTH_HASH__COUNT] = {
-	SIPD_AUTH_MD5, SIPD_AUTH_SHA256, SIPD_AUTH_SHA512_256};
+static const enum sipd_auth_alg of_hash[SIPD_AUTH_HASH__COUNT] = {SIPD_AUTH_MD5, SIPD_AUTH_SHA256,
+                                                                  SIPD_AUTH_SHA512_256};
 
 /* alice has a password, bob an HA1 per hash, carol's lookup fails, dave's
  * stored HA1 is not hex; everyone else is unknown. */
@@ -170,8 +170,8 @@ static int check_credentials(struct sipd_str v, struct sipd_auth_credentials *cr
 	FZ_CHECK(cr->digest == sipd_str_ieq(cr->scheme, "Digest"));
 	if (!cr->digest)
 		return 0;
-	const struct sipd_str parts[] = {cr->username, cr->realm,  cr->nonce, cr->uri,
-	                                 cr->response, cr->cnonce, cr->opaque, cr->qop,
+	const struct sipd_str parts[] = {cr->username, cr->realm,    cr->nonce,  cr->uri,
+	                                 cr->response, cr->cnonce,   cr->opaque, cr->qop,
 	                                 cr->nc,       cr->algorithm};
 	for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
 		FZ_CHECK(inside(parts[k], cr->params));
@@ -273,8 +273,7 @@ static struct parsed *request_msg(struct sipd_str lines, bool body)
 }
 
 /* The header line(s) "Authorization: v" (once or twice). */
-static struct sipd_str auth_lines(char *out, size_t cap, struct sipd_str v, bool proxy,
-                                  bool twice)
+static struct sipd_str auth_lines(char *out, size_t cap, struct sipd_str v, bool proxy, bool twice)
 {
 	struct sipd_buf b;
 	sipd_buf_init(&b, out, cap);
@@ -380,8 +379,8 @@ static bool unq(struct sipd_str v, char *out, size_t cap, struct sipd_str *res)
  * (for a user it does not know, with a guessed password); false when they
  * lack what the digest needs or hash a nonce count that is not the canonical
  * 8 lower-case digits. *known: the user is alice or bob. */
-static bool right_response(const struct sipd_auth_credentials *cr, bool body, char *out,
-                           size_t cap, bool *known)
+static bool right_response(const struct sipd_auth_credentials *cr, bool body, char *out, size_t cap,
+                           bool *known)
 {
 	static char u[SIPD_AUTH_MAX_VALUE], n[SIPD_AUTH_MAX_VALUE], c[SIPD_AUTH_MAX_VALUE],
 		q[SIPD_AUTH_MAX_VALUE], r[SIPD_AUTH_MAX_VALUE], ha1[SIPD_AUTH_HEX_MAX + 1];
@@ -393,9 +392,9 @@ static bool right_response(const struct sipd_auth_credentials *cr, bool body, ch
 	if (!cr->digest || cr->alg < 0 || !cr->username.p || !cr->nonce.p || !cr->uri.p)
 		return false;
 	d.alg = (enum sipd_auth_alg)cr->alg;
-	if (!unq(cr->username, u, sizeof u, &d.username) || !unq(cr->nonce, n, sizeof n, &d.nonce) ||
-	    !unq(cr->cnonce, c, sizeof c, &d.cnonce) || !unq(cr->qop, q, sizeof q, &d.qop) ||
-	    !unq(cr->uri, r, sizeof r, &d.uri))
+	if (!unq(cr->username, u, sizeof u, &d.username) ||
+	    !unq(cr->nonce, n, sizeof n, &d.nonce) || !unq(cr->cnonce, c, sizeof c, &d.cnonce) ||
+	    !unq(cr->qop, q, sizeof q, &d.qop) || !unq(cr->uri, r, sizeof r, &d.uri))
 		return false;
 	if (cr->qop.p && !is_lhex8(inner(cr->nc)))
 		return false;
@@ -404,8 +403,9 @@ static bool right_response(const struct sipd_auth_credentials *cr, bool body, ch
 		d.password = (struct sipd_str){"wonderland", 10};
 		*known = true;
 	} else if (sipd_str_eq(d.username, "bob")) {
-		int h = sipd_auth_ha1(of_hash[SIPD_AUTH_ALG_HASH(d.alg)], (struct sipd_str){"bob", 3},
-		                      d.realm, (struct sipd_str){"zanzibar", 8}, ha1, sizeof ha1);
+		int h = sipd_auth_ha1(of_hash[SIPD_AUTH_ALG_HASH(d.alg)],
+		                      (struct sipd_str){"bob", 3}, d.realm,
+		                      (struct sipd_str){"zanzibar", 8}, ha1, sizeof ha1);
 		FZ_CHECK(h > 0);
 		d.ha1 = (struct sipd_str){ha1, (size_t)h};
 		*known = true;
@@ -431,7 +431,8 @@ static void judge_value(struct judge *j, struct sipd_str v, const char *nonce, b
 	char resp[SIPD_AUTH_HEX_MAX + 1];
 	bool known = false, right = false;
 	char *withr = NULL;
-	if (check_credentials(cv, &cr) == 0 && right_response(&cr, true, resp, sizeof resp, &known)) {
+	if (check_credentials(cv, &cr) == 0 &&
+	    right_response(&cr, true, resp, sizeof resp, &known)) {
 		withr = expand(cv, "%R", resp, &len);
 		right = withr != NULL;
 	}

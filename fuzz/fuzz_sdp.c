@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* "\n" first: a body that ends in "\r" keeps its last line as
 		 * it was (one "\r" before the end of a line is dropped) */
 		static const char more[] = "\nm=video 0 RTP/AVP 31\r\nc=IN IP4 0.0.0.0\r\n"
-		                           "a=inactive\r\n";
+					   "a=inactive\r\n";
 		memcpy(buf, in, size);
 		memcpy(buf + size, more, sizeof more - 1);
 		FZ_CHECK(dir_of(buf, size + sizeof more - 1) == d);
