@@ -9,7 +9,7 @@ case "$goal" in
   build|demo) ;;
   docs) pkgs="doxygen" ;;
   test|fuzz) pkgs="$pkgs libcmocka-dev sip-tester openssl python3 dnsmasq-base" ;;
-  bench) pkgs="$pkgs libcmocka-dev sip-tester valgrind gnuplot-nox libosip2-dev libsofia-sip-ua-dev libre-dev" ;;
+  bench) pkgs="$pkgs libcmocka-dev sip-tester valgrind gnuplot-nox libosip2-dev libsofia-sip-ua-dev libre-dev kamailio" ;;
   *) echo "deps.sh: unknown goal '$goal' (build, demo, test, bench, fuzz, docs)" >&2; exit 2 ;;
 esac
 
