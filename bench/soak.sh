@@ -196,12 +196,15 @@ stop() {
 	open_before=$(last "$name" open)
 	t0=$(date +%s%N)
 	kill -TERM "$p"
-	(sleep 60; kill -KILL "$p" 2>/dev/null) &
-	dog=$!
+	# at most 60 s; no watchdog process left behind (it would hold our output)
+	tries=0
+	while kill -0 "$p" 2>/dev/null && [ "$tries" -lt 300 ]; do
+		sleep 0.2
+		tries=$((tries + 1))
+	done
+	kill -0 "$p" 2>/dev/null && kill -KILL "$p"
 	wait "$p"
 	st=$?
-	kill "$dog" 2>/dev/null
-	wait "$dog" 2>/dev/null
 	pids=$(echo "$pids" | sed "s/ $p\\b//")
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	summary=$(grep '"event":"summary"' "$work/$name.log" | tail -n 1)

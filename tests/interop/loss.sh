@@ -148,13 +148,14 @@ if [ -z "$relay_failed" ] || [ "$relay_failed" -gt "$max_relay" ]; then
   fail=1
 fi
 
-# quiet NAME: waits (at most 100 s) until $work/NAME.log has not grown for
-# $quiet seconds
+# wait_quiet NAME...: waits (at most 100 s) until none of $work/NAME.log
+# has grown for $quiet seconds
 wait_quiet() {
-  last=-1; still=0; waited=0
+  last=; still=0; waited=0
   while [ "$still" -lt "$quiet" ] && [ "$waited" -lt 100 ]; do
-    size=$(wc -c <"$work/$1.log")
-    if [ "$size" = "$last" ]; then still=$((still + 1)); else still=0; last=$size; fi
+    sizes=
+    for n in "$@"; do sizes="$sizes $(wc -c <"$work/$n.log")"; done
+    if [ "$sizes" = "$last" ]; then still=$((still + 1)); else still=0; last=$sizes; fi
     sleep 1
     waited=$((waited + 1))
   done
@@ -185,16 +186,15 @@ print(n)' "$@"
 # never got through the loss
 stop() {
   name=$1; p=$2; caller=${3:-}
-  wait_quiet "$name"
   off=$(wc -c <"$work/$name.log")
   t0=$(date +%s%N)
   kill -TERM "$p"
-  ( sleep 60; kill -KILL "$p" 2>/dev/null ) &
-  dog=$!
+  # at most 60 s; no watchdog process left behind (it would hold our output)
+  tries=0
+  while kill -0 "$p" 2>/dev/null && [ "$tries" -lt 300 ]; do sleep 0.2; tries=$((tries + 1)); done
+  kill -0 "$p" 2>/dev/null && kill -KILL "$p"
   wait "$p"
   st=$?
-  kill "$dog" 2>/dev/null
-  wait "$dog" 2>/dev/null
   pids=$(echo "$pids" | sed "s/ $p\b//")
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   # BYEs the uas sent after the signal: the calls it still had up
@@ -217,6 +217,7 @@ stop() {
     echo "FAIL uas $name"; tail -30 "$work/$name.log"; fail=1
   fi
 }
+wait_quiet lost10 lost30 relayed
 stop lost10 "$pid10"
 stop lost30 "$pid30"
 stop relayed "$pid_r" "$work/uac.out"
