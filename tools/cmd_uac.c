@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "trace.h"
+#include "transfer.h"
 #include "util.h"
 
 #define MAX_LISTEN 16
@@ -33,6 +34,8 @@ struct uac {
 	const char *credentials; /* USER:PASS */
 	const char *refer_to;    /* --refer */
 	struct sipd_subscriptions *subs;
+	bool accept_refer;            /* --accept-refer */
+	struct transfers *transfers; /* the calls placed for REFERs we accepted */
 	struct sipd_auth_client *auth;
 	unsigned calls, concurrency, rate;
 	uint32_t duration, session_expires, answer_timeout;
@@ -44,6 +47,7 @@ struct uac {
 	uint32_t linger; /* ms to stay up after the last call */
 	/* progress */
 	unsigned started, active, answered, succeeded, failed, unanswered;
+	unsigned peer_ended; /* answered calls the callee ended with BYE */
 	unsigned by_status[700];
 	uv_timer_t pacer;
 	bool stopping;
@@ -77,7 +81,7 @@ static void uac_usage(FILE *f)
 	fputs("usage: sipdialog uac --listen SPEC --to URI [--from URI] [--calls N] [--rate R]\n"
 	      "                     [--concurrency C] [--duration MS] [--answer-timeout S]\n"
 	      "                     [--reinvite] [--update] [--info] [--message] [--hold]\n"
-	      "                     [--refer URI]\n"
+	      "                     [--refer URI] [--accept-refer]\n"
 	      "                     [--session-expires S] [--auth USER:PASS] [--trace]\n"
 	      "                     [--ladder] [--log-format text|json] [--stats-interval S]\n"
 	      "                     [--verbose]\n"
@@ -98,6 +102,9 @@ static void uac_usage(FILE *f)
 	      "  --hold               a re-INVITE putting the call on hold (sendonly)\n"
 	      "  --refer URI          transfer the callee to URI (REFER, RFC 3515); the step\n"
 	      "                       succeeds when the last sipfrag NOTIFY says 2xx\n"
+	      "  --accept-refer       accept a REFER from the callee (202), place the referred\n"
+	      "                       call (to a numeric host) and report it in sipfrag\n"
+	      "                       NOTIFYs (RFC 3515); it is held for --duration too\n"
 	      "  --session-expires S  ask for session timers (RFC 4028)\n"
 	      "  --auth USER:PASS     answer 401/407 challenges with digest credentials\n"
 	      "  --verbose            print what each call does\n",
@@ -139,7 +146,8 @@ static void linger_over(uv_timer_t *t)
 
 static void maybe_finish(struct uac *u)
 {
-	if (u->active != 0 || (u->started != u->calls && !u->stopping))
+	if (u->active != 0 || transfers_live(u->transfers) ||
+	    (u->started != u->calls && !u->stopping))
 		return;
 	/* --linger: connections stay open a while for the peer to finish its
 	 * side of the last exchange (some close a call on a connection reset) */
@@ -202,7 +210,11 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 		u->unanswered++; /* no final response, a transport error, or our CANCEL */
 	if (u->verbose)
 		fprintf(stderr, "call %u: ended (%d)\n", c->id, (int)why);
-	count_end(c, why == SIPD_SESSION_END_BYE_LOCAL);
+	/* our BYE ends a call as asked; so does the callee's once every step
+	 * was done (a callee that hangs up first, or a transferor leaving) */
+	bool by_peer = why == SIPD_SESSION_END_BYE_REMOTE && c->step >= STEP__COUNT;
+	u->peer_ended += by_peer;
+	count_end(c, why == SIPD_SESSION_END_BYE_LOCAL || by_peer);
 	call_free(c);
 	maybe_finish(u);
 }
@@ -523,6 +535,7 @@ static void on_signal(uv_signal_t *s, int sig)
 		else
 			sipd_session_bye(c->s, NULL, now);
 	}
+	transfers_stop(u->transfers);
 	maybe_finish(u);
 }
 
@@ -535,11 +548,52 @@ static void stats_tick(uv_timer_t *t)
 	tool_print_counters(&u->out, "stats", c, sizeof c / sizeof c[0]);
 }
 
+/* --accept-refer: a REFER from the callee (RFC 3515 §2.4.2) */
+static unsigned on_refer(void *arg, struct sipd_subscription *sub, const struct sipd_msg *req)
+{
+	(void)req;
+	struct uac *u = arg;
+	return u->transfers ? transfers_refer(u->transfers, sub) : 603;
+}
+
+/* A subscription the peer created (a REFER's) ended. */
+static void on_sub_state(void *arg, struct sipd_subscription *sub, enum sipd_sub_state st,
+                         const struct sipd_msg *msg)
+{
+	(void)msg;
+	struct uac *u = arg;
+	if (st != SIPD_SUB_TERMINATED)
+		return;
+	transfers_forget(u->transfers, sub);
+	sipd_subscription_free(sub);
+}
+
+static void transfer_ended(void *arg, bool answered)
+{
+	(void)answered;
+	maybe_finish(arg);
+}
+
+static void on_dialog_state(void *user, struct sipd_dialog *d, enum sipd_dialog_state st,
+                            enum sipd_dialog_reason why)
+{
+	(void)why;
+	struct uac *u = user;
+	if (st == SIPD_DIALOG_TERMINATED && u->subs)
+		sipd_subscriptions_dialog_ended(u->subs, d);
+}
+
+static void table_random(void *user, void *buf, size_t len)
+{
+	struct uac *u = user;
+	tools_table_random(u->rt, buf, len);
+}
+
 static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *req,
                       const struct sipd_flow *from)
 {
 	struct uac *u = user;
-	if (u->subs && req->method == SIPD_METHOD_NOTIFY &&
+	if (u->subs && (req->method == SIPD_METHOD_NOTIFY || req->method == SIPD_METHOD_REFER) &&
 	    sipd_subscriptions_request(u->subs, tx, req, from) == 0)
 		return 0;
 	return sipd_sessions_request(&u->env, tx, req, from);
@@ -619,6 +673,8 @@ int cmd_uac(int argc, char **argv)
 		} else if (!strcmp(a, "--refer") && has) {
 			u.refer_to = argv[++i];
 			u.steps[STEP_REFER] = true;
+		} else if (!strcmp(a, "--accept-refer")) {
+			u.accept_refer = true;
 		} else if (!strcmp(a, "--hold")) {
 			u.steps[STEP_HOLD] = true;
 		} else if (!strcmp(a, "--auth") && has) {
@@ -650,7 +706,9 @@ int cmd_uac(int argc, char **argv)
 		.trace = tool_trace_hook,
 		.trace_user = &u.out.tr,
 		.stack = {.size = sizeof rc.stack,
-		          .allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, NOTIFY",
+		          .allow = u.accept_refer
+		                           ? "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, NOTIFY, REFER"
+		                           : "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, NOTIFY",
 		          .accept = "application/sdp, message/sipfrag",
 		          .supported = "100rel, timer",
 		          .user_agent = "sipdialog",
@@ -683,9 +741,10 @@ int cmd_uac(int argc, char **argv)
 			return 2;
 		}
 	}
-	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb};
-	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = u.rt,
-	                                 .random = tools_table_random};
+	static const struct sipd_dialogs_callbacks dcb = {.size = sizeof dcb,
+	                                                  .state = on_dialog_state};
+	struct sipd_dialogs_config dc = {.size = sizeof dc, .cb = &dcb, .user = &u,
+	                                 .random = table_random};
 	u.dialogs = sipd_dialogs_create(&dc);
 	if (!u.dialogs) {
 		sipd_runtime_destroy(u.rt);
@@ -693,10 +752,27 @@ int cmd_uac(int argc, char **argv)
 	}
 	u.env = (struct sipd_session_env){.size = sizeof u.env, .stack = sipd_runtime_stack(u.rt),
 	                                  .dialogs = u.dialogs};
-	if (u.refer_to) {
+	if (u.accept_refer) {
+		struct transfers_config tc = {.rt = u.rt, .env = &u.env, .hangup_ms = u.duration,
+		                              .ended = transfer_ended, .arg = &u};
+		if (!(u.transfers = transfers_create(&tc))) {
+			sipd_runtime_destroy(u.rt);
+			sipd_dialogs_destroy(u.dialogs);
+			return 1;
+		}
+	}
+	if (u.refer_to || u.accept_refer) {
+		static const struct sipd_subscription_callbacks scb = {.size = sizeof scb,
+		                                                       .state = on_sub_state,
+		                                                       .refer = on_refer};
+		char contact[160];
+		tools_local_uri(u.rt, "uac", 0, contact, sizeof contact);
 		struct sipd_subscriptions_config sc = {.size = sizeof sc,
 		                                       .stack = sipd_runtime_stack(u.rt),
-		                                       .dialogs = u.dialogs};
+		                                       .dialogs = u.dialogs,
+		                                       .local_contact = {contact, strlen(contact)},
+		                                       .cb = &scb,
+		                                       .arg = &u};
 		if (!(u.subs = sipd_subscriptions_create(&sc))) {
 			sipd_runtime_destroy(u.rt);
 			sipd_dialogs_destroy(u.dialogs);
@@ -730,19 +806,28 @@ int cmd_uac(int argc, char **argv)
 	/* calls still open when stopped early: freed without more signalling */
 	while (u.open)
 		call_free(u.open);
+	/* the transfer counters outlive the module */
+	bool xfer = u.transfers != NULL;
+	uint64_t xfer_placed = transfers_placed(u.transfers);
+	uint64_t xfer_answered = transfers_answered(u.transfers);
+	transfers_destroy(u.transfers);
 	uv_run(sipd_runtime_loop(u.rt), UV_RUN_NOWAIT);
 	uv_close((uv_handle_t *)&u.stats, NULL);
 	uv_close((uv_handle_t *)&u.linger_timer, NULL);
 	if (u.out.json) {
 		struct tool_counter c[64] = {{"attempted", u.started}, {"answered", u.answered},
 		                             {"succeeded", u.succeeded}, {"failed", u.failed},
-		                             {"no_final_response", u.unanswered}};
-		static char names[60][12];
-		size_t n = 5;
+		                             {"no_final_response", u.unanswered},
+		                             {"ended_by_callee", u.peer_ended},
+		                             {"transfers", xfer_placed},
+		                             {"transfers_answered", xfer_answered}};
+		enum { FIXED = 8 };
+		static char names[64 - FIXED][12];
+		size_t n = FIXED;
 		for (unsigned code = 100; code < 700 && n < 64; code++) {
 			if (!u.by_status[code] || code == 200)
 				continue;
-			size_t k = n - 5;
+			size_t k = n - FIXED;
 			snprintf(names[k], sizeof names[0], "final_%u", code);
 			c[n] = (struct tool_counter){names[k], u.by_status[code]};
 			n++;
@@ -753,6 +838,11 @@ int cmd_uac(int argc, char **argv)
 		        u.answered, u.succeeded, u.failed);
 		if (u.unanswered)
 			fprintf(stderr, "  no final response: %u\n", u.unanswered);
+		if (u.peer_ended)
+			fprintf(stderr, "  ended by the callee's BYE: %u\n", u.peer_ended);
+		if (xfer)
+			fprintf(stderr, "  transfers accepted %llu, answered %llu\n",
+			        (unsigned long long)xfer_placed, (unsigned long long)xfer_answered);
 		for (unsigned code = 100; code < 700; code++)
 			if (u.by_status[code] && code != 200)
 				fprintf(stderr, "  final %u: %u\n", code, u.by_status[code]);

@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "trace.h"
+#include "transfer.h"
 #include "util.h"
 
 #define MAX_LISTEN 16
@@ -31,6 +32,7 @@ struct uas {
 	unsigned reject;
 	uint32_t ring_ms, hangup_ms, max_calls;
 	bool early_media;
+	bool rel100;      /* --100rel: reliable provisionals whenever supported */
 	char *answer_sdp; /* --answer-sdp: the file's contents */
 	size_t answer_len;
 	struct tool_output out;
@@ -49,7 +51,7 @@ struct uas {
 	struct sipd_subscriptions *subs;
 	const char *notify_events;
 	bool accept_refer;
-	uint64_t referred;
+	struct transfers *transfers; /* --accept-refer: the referred calls */
 	bool ended_calls; /* a session ended: reap() frees it */
 	bool stopping;    /* a signal came: every call ends with BYE */
 	size_t live;      /* sessions not yet terminated */
@@ -63,9 +65,6 @@ struct call {
 	struct uas *u;
 	struct sipd_session *s;
 	uv_timer_t t;     /* the ring before the 200, then the call's length */
-	/* a call we placed for a REFER we accepted: its progress goes to this
-	 * subscription as sipfrag NOTIFYs (RFC 3515 §2.4.5); NULL otherwise */
-	struct sipd_subscription *refer;
 	char sdp[2048];   /* our answer */
 	size_t sdp_len;
 };
@@ -77,7 +76,7 @@ static void uas_usage(FILE *f)
 	      "                     [--auth USER:PASS [--auth-algs LIST]] [--ring MS]\n"
 	      "                     [--early-media] [--answer-sdp FILE] [--hangup-after MS]\n"
 	      "                     [--max-calls N] [--registrar] [--notify EVENTS]\n"
-	      "                     [--accept-refer]\n"
+	      "                     [--100rel] [--accept-refer]\n"
 	      "                     [--tls-cert FILE --tls-key FILE]\n"
 	      "\n"
 	      "  --listen SPEC   udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (IPv6 in brackets)\n"
@@ -85,6 +84,8 @@ static void uas_usage(FILE *f)
 	      "                  180 then 200\n"
 	      "  --ring MS       wait MS between the 180 and the 200 (default 0)\n"
 	      "  --early-media   183 with the SDP answer instead of 180\n"
+	      "  --100rel        provisional responses reliable (RFC 3262) whenever the\n"
+	      "                  INVITE supports 100rel, not only when it requires it\n"
 	      "  --answer-sdp FILE  the SDP answer to send (default: a built-in PCMU one)\n"
 	      "  --hangup-after MS  end each call with BYE MS after it is answered\n"
 	      "  --max-calls N   calls up at once at most; more get 503 with Retry-After\n"
@@ -134,19 +135,25 @@ static void answer_now(uv_timer_t *t)
 	sipd_session_accept(c->s, (struct sipd_str){c->sdp, c->sdp_len}, sipd_runtime_now(c->u->rt));
 }
 
+/* After a stop was asked: the loop ends with the last call. */
+static void maybe_stopped(struct uas *u)
+{
+	if (u->stopping && !u->live && !transfers_live(u->transfers))
+		sipd_runtime_stop(u->rt);
+}
+
+static void transfer_ended(void *arg, bool answered)
+{
+	(void)answered;
+	maybe_stopped(arg);
+}
+
 static void on_session_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
                              enum sipd_session_end why, const struct sipd_msg *msg)
 {
 	(void)s;
+	(void)msg;
 	struct call *c = arg;
-	if (c->refer && (st == SIPD_SESSION_CONFIRMED || st == SIPD_SESSION_TERMINATED)) {
-		/* the referred call's outcome ends the REFER's subscription */
-		unsigned code = st == SIPD_SESSION_CONFIRMED                   ? 200
-		                : msg && !msg->is_request && msg->status >= 300 ? msg->status
-		                                                                 : 503;
-		sipd_refer_progress(c->refer, code, NULL, sipd_runtime_now(c->u->rt));
-		c->refer = NULL;
-	}
 	if (st == SIPD_SESSION_CONFIRMED) {
 		c->u->answered++;
 		if (c->u->hangup_ms)
@@ -155,8 +162,7 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
 	if (st == SIPD_SESSION_TERMINATED) {
 		c->u->ended++;
 		c->u->live--;
-		if (c->u->stopping && !c->u->live)
-			sipd_runtime_stop(c->u->rt);
+		maybe_stopped(c->u);
 		if (why == SIPD_SESSION_END_NO_ACK)
 			c->u->ack_timeouts++;
 		/* freed later, from the loop: not under the session's own call */
@@ -177,19 +183,9 @@ static int on_session_request(void *arg, struct sipd_session *s, struct sipd_txn
 	return -1;
 }
 
-/* The referred call's provisional responses, reported as they come. */
-static void on_provisional(void *arg, struct sipd_session *s, const struct sipd_msg *resp)
-{
-	(void)s;
-	struct call *c = arg;
-	if (c->refer)
-		sipd_refer_progress(c->refer, resp->status, NULL, sipd_runtime_now(c->u->rt));
-}
-
 static const struct sipd_session_callbacks session_cb = {.size = sizeof session_cb,
                                                          .state = on_session_state,
-                                                         .request = on_session_request,
-                                                         .provisional = on_provisional};
+                                                         .request = on_session_request};
 
 static void link_call(struct uas *u, struct call *c)
 {
@@ -202,71 +198,13 @@ static void link_call(struct uas *u, struct call *c)
 	u->live++;
 }
 
-/* RFC 3515 §2.4.2: a REFER within a call, accepted with 202; the referred
- * INVITE goes out now (to a numeric host: this command resolves no names
- * for it) and its progress becomes the subscription's NOTIFYs. */
+/* RFC 3515 §2.4.2: a REFER within a call, accepted with 202 when asked
+ * (--accept-refer); the referred call is the transfer module's. */
 static unsigned on_refer(void *arg, struct sipd_subscription *sub, const struct sipd_msg *req)
 {
 	(void)req;
 	struct uas *u = arg;
-	if (!u->accept_refer)
-		return 603;
-	const char *to = sipd_subscription_refer_to(sub);
-	struct sipd_nameaddr na;
-	if (!to || sipd_nameaddr_parse(&na, (struct sipd_str){to, strlen(to)}, false, NULL) ||
-	    (na.uri.kind != SIPD_URI_SIP && na.uri.kind != SIPD_URI_SIPS))
-		return 400;
-	char host[64];
-	struct sipd_str tp;
-	uint8_t transport = SIPD_TP_UDP;
-	if (sipd_param_find(na.uri.params, "transport", &tp) == 0 && sipd_str_ieq(tp, "tcp"))
-		transport = SIPD_TP_TCP;
-	struct sipd_flow flow;
-	if (na.uri.host.len >= sizeof host)
-		return 400;
-	memcpy(host, na.uri.host.p, na.uri.host.len);
-	host[na.uri.host.len] = 0;
-	if (sipd_runtime_flow(u->rt, host, na.uri.port, transport, &flow))
-		return 488; /* not a numeric host we can reach */
-	struct call *c = calloc(1, sizeof *c);
-	if (!c)
-		return 500;
-	c->u = u;
-	char contact[128], from[160], tag[12], callid[24], hdrs[1024];
-	tools_local_uri(u->rt, "uas", flow.local, contact, sizeof contact);
-	tools_local_uri(u->rt, "transferee", flow.local, from, sizeof from);
-	int n = tools_sdp(u->rt, flow.local, "sipdialog", 1, 40002, NULL, c->sdp, sizeof c->sdp);
-	sipd_stack_random_token(sipd_runtime_stack(u->rt), tag, sizeof tag);
-	sipd_stack_random_token(sipd_runtime_stack(u->rt), callid, sizeof callid);
-	int h = snprintf(hdrs, sizeof hdrs,
-	                 "From: <%s>;tag=%.*s\r\nTo: <%.*s>\r\nCall-ID: %.*s\r\n"
-	                 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <%s>\r\n",
-	                 from, (int)sizeof tag, tag, (int)na.uri.raw.len, na.uri.raw.p,
-	                 (int)sizeof callid, callid, contact);
-	if (n < 0 || h < 0 || (size_t)h >= sizeof hdrs) {
-		free(c);
-		return 500;
-	}
-	struct sipd_request r = {.size = sizeof r,
-	                         .method = {"INVITE", 6},
-	                         .uri = na.uri.raw,
-	                         .headers = {hdrs, (size_t)h},
-	                         .content_type = "application/sdp",
-	                         .body = {c->sdp, (size_t)n},
-	                         .flow = flow};
-	struct sipd_session_opts o = {.size = sizeof o,
-	                              .dialog = {.size = sizeof o.dialog,
-	                                         .local_contact = {contact, strlen(contact)}},
-	                              .cb = &session_cb,
-	                              .arg = c};
-	if (sipd_session_uac(&u->env, &r, &o, sipd_runtime_now(u->rt), &c->s)) {
-		free(c);
-		return 500;
-	}
-	c->refer = sub;
-	link_call(u, c);
-	u->referred++;
-	return 202;
+	return u->transfers ? transfers_refer(u->transfers, sub) : 603;
 }
 
 /* --notify: a SUBSCRIBE to one of the packages gets 200 and a NOTIFY
@@ -292,9 +230,7 @@ static void on_sub_state(void *arg, struct sipd_subscription *sub, enum sipd_sub
 	struct uas *u = arg;
 	if (st != SIPD_SUB_TERMINATED)
 		return;
-	for (struct call *c = u->open; c; c = c->next)
-		if (c->refer == sub)
-			c->refer = NULL;
+	transfers_forget(u->transfers, sub);
 	sipd_subscription_free(sub);
 }
 
@@ -409,21 +345,25 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	                                         .tls = from->transport == SIPD_TP_TLS},
 	                              .cb = &session_cb,
 	                              .arg = c,
-	                              .rel_policy = SIPD_REL_SUPPORTED};
+	                              .rel_policy = u->rel100 ? SIPD_REL_PREFERRED
+	                                                      : SIPD_REL_SUPPORTED};
 	uint64_t now = sipd_runtime_now(u->rt);
 	if (sipd_session_uas(&u->env, tx, from, &o, now, &c->s)) {
 		free(c); /* the session answered it (400, 420-422, 500, 503) */
 		return 0;
 	}
 	link_call(u, c);
-	/* an INVITE that requires 100rel gets a reliable 183 with the answer
-	 * (RFC 3262), the 2xx after its PRACK; others 180 (or 183 with the
-	 * answer for --early-media), then 200 */
+	/* an INVITE that requires 100rel (or supports it, with --100rel) gets a
+	 * reliable 183 with the answer (RFC 3262), the 2xx after its PRACK;
+	 * others 180 (or 183 with the answer for --early-media), then 200 */
 	bool rel = false;
 	struct sipd_hdr_iter it;
 	struct sipd_str v;
 	sipd_hdr_iter_init(&it, sipd_txn_request(tx), SIPD_HDR_REQUIRE);
 	while (sipd_hdr_iter_next(&it, &v))
+		rel |= sipd_str_ieq(v, "100rel");
+	sipd_hdr_iter_init(&it, sipd_txn_request(tx), SIPD_HDR_SUPPORTED);
+	while (u->rel100 && sipd_hdr_iter_next(&it, &v))
 		rel |= sipd_str_ieq(v, "100rel");
 	struct sipd_str answer = {c->sdp, c->sdp_len};
 	if (!((rel || u->early_media) && sipd_session_progress(c->s, 183, answer, now) == 0))
@@ -450,10 +390,15 @@ static void reap(struct uas *u)
 
 static void print_counters(struct uas *u, const char *event)
 {
-	const struct tool_counter c[] = {{"requests", u->requests}, {"calls", u->calls},
-	                                 {"answered", u->answered}, {"ended", u->ended},
-	                                 {"open", u->live}};
-	tool_print_counters(&u->out, event, c, sizeof c / sizeof c[0]);
+	const struct tool_counter c[] = {{"requests", u->requests},
+	                                 {"calls", u->calls},
+	                                 {"answered", u->answered},
+	                                 {"ended", u->ended},
+	                                 {"open", u->live},
+	                                 {"transfers", transfers_placed(u->transfers)},
+	                                 {"transfers_answered", transfers_answered(u->transfers)}};
+	/* the transfer counters with --accept-refer only */
+	tool_print_counters(&u->out, event, c, sizeof c / sizeof c[0] - (u->transfers ? 0 : 2));
 }
 
 static void stats_tick(uv_timer_t *t)
@@ -521,7 +466,8 @@ static void on_signal(uv_signal_t *s, int sig)
 {
 	(void)sig;
 	struct uas *u = s->data;
-	if (u->stopping || !u->live) { /* asked twice, or no call up */
+	if (u->stopping || (!u->live && !transfers_live(u->transfers))) {
+		/* asked twice, or no call up */
 		sipd_runtime_stop(u->rt);
 		return;
 	}
@@ -532,6 +478,7 @@ static void on_signal(uv_signal_t *s, int sig)
 		if (sipd_session_state(c->s) != SIPD_SESSION_TERMINATED &&
 		    sipd_session_bye(c->s, "SIP;cause=200;text=\"Shutting down\"", now))
 			sipd_session_reject(c->s, 480, NULL, now);
+	transfers_stop(u->transfers);
 	/* a BYE that gets no answer ends by Timer F (64*T1): the stop is
 	 * bounded by that, and a little more */
 	uv_timer_start(&u->grace, grace_over, 34000, 0);
@@ -618,6 +565,8 @@ int cmd_uas(int argc, char **argv)
 			u.accept_refer = true;
 		} else if (!strcmp(a, "--registrar")) {
 			u.want_registrar = true;
+		} else if (!strcmp(a, "--100rel")) {
+			u.rel100 = true;
 		} else if (!strcmp(a, "--early-media")) {
 			u.early_media = true;
 		} else if (!strcmp(a, "--answer-sdp") && i + 1 < argc) {
@@ -722,6 +671,15 @@ int cmd_uas(int argc, char **argv)
 		sipd_runtime_destroy(u.rt);
 		return 1;
 	}
+	if (u.accept_refer) {
+		struct transfers_config tc = {.rt = u.rt, .env = &u.env, .hangup_ms = u.hangup_ms,
+		                              .ended = transfer_ended, .arg = &u};
+		if (!(u.transfers = transfers_create(&tc))) {
+			fprintf(stderr, "sipdialog uas: out of memory\n");
+			sipd_runtime_destroy(u.rt);
+			return 1;
+		}
+	}
 	if (u.notify_events || u.accept_refer) {
 		static const struct sipd_subscription_callbacks scb = {.size = sizeof scb,
 		                                                       .state = on_sub_state,
@@ -768,6 +726,7 @@ int cmd_uas(int argc, char **argv)
 	 * their transactions end with the runtime */
 	while (u.open)
 		call_free(u.open);
+	transfers_destroy(u.transfers);
 	uv_run(sipd_runtime_loop(u.rt), UV_RUN_NOWAIT);
 	if (u.registrar) {
 		struct sipd_registrar_stats rs;

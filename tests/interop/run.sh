@@ -67,6 +67,12 @@ start_uas auth_sha --auth alice:s3cret
 auth_sha_port=$port; auth_sha_pid=$pid
 start_uas ring --ring 5000
 ring_port=$port; ring_pid=$pid
+start_uas rel --100rel
+rel_port=$port; rel_pid=$pid
+# prack.xml with Supported: 100rel instead of Require: the uas with --100rel
+# must still send its provisional reliably (RFC 3262 §3)
+sed 's/^\( *\)Require: 100rel/\1Supported: 100rel/' "$here/scenarios/prack.xml" \
+  >"$work/prack_supported.xml"
 
 for tp in u1 t1; do
   for sc in options message invite486; do
@@ -75,6 +81,7 @@ for tp in u1 t1; do
   run "call_bad_cseq-$tp" "$calls_port" -sf "$here/scenarios/call_bad_cseq.xml" -t "$tp"
   run "reinvite_update-$tp" "$calls_port" -sf "$here/scenarios/reinvite_update.xml" -t "$tp"
   run "prack-$tp" "$calls_port" -sf "$here/scenarios/prack.xml" -t "$tp"
+  run "prack_supported-$tp" "$rel_port" -sf "$work/prack_supported.xml" -t "$tp"
   run "cancel-$tp" "$ring_port" -sf "$here/scenarios/cancel.xml" -t "$tp"
   run "info-$tp" "$calls_port" -sf "$here/scenarios/info.xml" -t "$tp"
   run "subscribe-$tp" "$calls_port" -sf "$here/scenarios/subscribe.xml" -t "$tp"
@@ -133,6 +140,10 @@ for tp in u1 t1; do
   uac_sipp "uac_forked-$tp" "$tp" 0 -sf "$here/scenarios/uas_forked.xml" -- --duration 1000
   # RFC 3261 §14.1: we own the Call-ID, so the retry waits 2.1 to 4 s
   uac_sipp "uac_glare-$tp" "$tp" 2100 -sf "$here/scenarios/uas_glare.xml" -- --reinvite
+  # the callee transfers the call (REFER) to the calls uas, then hangs up:
+  # the uac places the referred call and reports it in NOTIFYs
+  uac_sipp "uac_accept_refer-$tp" "$tp" 0 -sf "$here/scenarios/uas_refer.xml" \
+    -key target_port "$calls_port" -- --accept-refer --duration 8000
 done
 
 # b2bua ROLE TARGET_PORT: a b2bua on a port of its own, bridging to a uas
@@ -261,7 +272,7 @@ done
 # the sanitizers also means no leak and no error.
 for pair in "b2b_calls:$b2b_calls_pid" "b2b_reject:$b2b_reject_pid" "b2b_auth:$b2b_auth_pid" \
             "b2b_ring:$b2b_ring_pid" "reject:$reject_pid" \
-            "calls:$calls_pid" "auth:$auth_pid" "auth_sha:$auth_sha_pid" "ring:$ring_pid"; do
+            "calls:$calls_pid" "auth:$auth_pid" "auth_sha:$auth_sha_pid" "ring:$ring_pid" "rel:$rel_pid"; do
   name=${pair%%:*}; p=${pair#*:}
   kill -TERM "$p"
   wait "$p"
