@@ -35,6 +35,9 @@ struct uas {
 	bool rel100;      /* --100rel: reliable provisionals whenever supported */
 	char *answer_sdp; /* --answer-sdp: the file's contents */
 	size_t answer_len;
+	/* the built-in answer of each listener, made once: calls share it */
+	char *listener_sdp[MAX_LISTEN];
+	size_t listener_sdp_len[MAX_LISTEN];
 	struct tool_output out;
 	uv_timer_t stats;
 	uv_timer_t grace; /* the most a stop waits for calls to end */
@@ -65,8 +68,7 @@ struct call {
 	struct uas *u;
 	struct sipd_session *s;
 	uv_timer_t t;     /* the ring before the 200, then the call's length */
-	char sdp[2048];   /* our answer */
-	size_t sdp_len;
+	struct sipd_str answer; /* our SDP answer: --answer-sdp, or the listener's */
 };
 
 static void uas_usage(FILE *f)
@@ -132,7 +134,7 @@ static void hangup(uv_timer_t *t)
 static void answer_now(uv_timer_t *t)
 {
 	struct call *c = t->data;
-	sipd_session_accept(c->s, (struct sipd_str){c->sdp, c->sdp_len}, sipd_runtime_now(c->u->rt));
+	sipd_session_accept(c->s, c->answer, sipd_runtime_now(c->u->rt));
 }
 
 /* After a stop was asked: the loop ends with the last call. */
@@ -301,6 +303,28 @@ static bool authorized(struct uas *u, struct sipd_txn *tx)
 	return false;
 }
 
+/* The SDP answer of a call coming in on listener `local`: --answer-sdp, or
+ * the built-in one on the listener's address, made at its first call. */
+static int answer_for(struct uas *u, uint16_t local, struct sipd_str *out)
+{
+	if (u->answer_sdp) {
+		*out = (struct sipd_str){u->answer_sdp, u->answer_len};
+		return 0;
+	}
+	if (local >= MAX_LISTEN)
+		return -1;
+	if (!u->listener_sdp[local]) {
+		char sdp[1024];
+		int n = tools_sdp(u->rt, local, "sipdialog", 1, 40000, NULL, sdp, sizeof sdp);
+		if (n < 0 || !(u->listener_sdp[local] = malloc((size_t)n)))
+			return -1;
+		memcpy(u->listener_sdp[local], sdp, (size_t)n);
+		u->listener_sdp_len[local] = (size_t)n;
+	}
+	*out = (struct sipd_str){u->listener_sdp[local], u->listener_sdp_len[local]};
+	return 0;
+}
+
 static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *from)
 {
 	u->calls++;
@@ -329,16 +353,10 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	/* our Contact and the SDP answer use the listener the INVITE came in on */
 	char contact[128];
 	tools_local_uri(u->rt, "uas", from->local, contact, sizeof contact);
-	int n = u->answer_sdp ? (int)u->answer_len
-	                      : tools_sdp(u->rt, from->local, "sipdialog", 1, 40000, NULL, c->sdp,
-	                                  sizeof c->sdp);
-	if (n < 0) {
+	if (answer_for(u, from->local, &c->answer)) {
 		free(c);
 		return -1;
 	}
-	if (u->answer_sdp)
-		memcpy(c->sdp, u->answer_sdp, u->answer_len);
-	c->sdp_len = (size_t)n;
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {contact, strlen(contact)},
@@ -365,7 +383,7 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	sipd_hdr_iter_init(&it, sipd_txn_request(tx), SIPD_HDR_SUPPORTED);
 	while (u->rel100 && sipd_hdr_iter_next(&it, &v))
 		rel |= sipd_str_ieq(v, "100rel");
-	struct sipd_str answer = {c->sdp, c->sdp_len};
+	struct sipd_str answer = c->answer;
 	if (!((rel || u->early_media) && sipd_session_progress(c->s, 183, answer, now) == 0))
 		sipd_session_progress(c->s, 180, SIPD_STR_NULL, now);
 	if (u->ring_ms)
@@ -740,5 +758,7 @@ int cmd_uas(int argc, char **argv)
 	sipd_subscriptions_destroy(u.subs); /* after the stack (subscription.h) */
 	sipd_dialogs_destroy(u.dialogs);
 	sipd_auth_server_destroy(u.auth);
+	for (size_t i = 0; i < MAX_LISTEN; i++)
+		free(u.listener_sdp[i]);
 	return 0;
 }

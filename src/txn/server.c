@@ -248,10 +248,14 @@ int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_
 	/* A response that fits the area kept with the transaction needs no
 	 * allocation: the final responses a TU sends when something fails (a
 	 * 500 without body) can always go, so no transaction waits forever
-	 * for want of memory. The area's last response is lost if this one
-	 * cannot be built, which the size bound rules out. */
+	 * for want of memory. A larger bound is built on the stack first and
+	 * still kept in the area when it turns out to fit (the 2xx of an
+	 * INVITE with its SDP usually does), else in an allocation of its
+	 * exact size; a failure then loses nothing. */
+	char tmp[4096];
 	bool in_area = cap <= tx->resp_area_cap;
-	char *buf = in_area ? tx->resp_area : malloc(cap);
+	bool on_stack = !in_area && cap <= sizeof tmp;
+	char *buf = in_area ? tx->resp_area : on_stack ? tmp : malloc(cap);
 	if (!buf)
 		return SIPD_ENOMEM;
 	struct sipd_buf b;
@@ -261,15 +265,23 @@ int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_
 	sipd_build_body(&b, r->content_type, r->body);
 	long n = sipd_buf_result(&b);
 	if (n < 0) {
-		if (!in_area) {
+		if (!in_area && !on_stack) {
 			free(buf);
-		} else if (tx->resp == tx->resp_area) {
+		} else if (in_area && tx->resp == tx->resp_area) {
 			tx->resp = NULL; /* overwritten */
 			tx->resp_len = 0;
 		}
 		return SIPD_EINVAL;
 	}
-	if (tx->resp != tx->resp_area)
+	if (on_stack) {
+		bool fits = (size_t)n <= tx->resp_area_cap;
+		char *keep = fits ? tx->resp_area : malloc((size_t)n);
+		if (!keep)
+			return SIPD_ENOMEM;
+		memcpy(keep, tmp, (size_t)n);
+		buf = keep;
+	}
+	if (tx->resp != tx->resp_area && tx->resp != buf)
 		free(tx->resp);
 	tx->resp = buf;
 	tx->resp_len = (size_t)n;
