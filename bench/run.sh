@@ -22,12 +22,18 @@
 #   BENCH_TIMEOUT      seconds after which any one step is stopped (300)
 #   BENCH_REPORT_ONLY  1: measure nothing, rewrite BENCHMARKS.md from the
 #                      figures already in bench/results/
+#   BENCH_SECTIONS     the sections to measure (all: "parse txn calls"); the
+#                      report has every section, from the figures on file
+#   BENCH_QUICK        1: a quick pass for development (fewer and shorter runs)
+#   BENCH_CALLS_*      the calls section's own knobs: see bench/calls.sh
 #
-# Everything runs in the foreground under timeout(1), on this machine only: no
-# network, no daemon, nothing left behind but files.
+# Everything runs on this machine only: the parser and transaction
+# benchmarks in the foreground under timeout(1); the calls section
+# (bench/calls.sh) starts servers and SIPp on 127.0.0.1 and ends each one it
+# started by its PID. Nothing is left behind but files.
 set -eu
 
-SECTIONS="parse txn"
+SECTIONS="parse txn calls"
 
 usage() {
 	echo "usage: bench/run.sh BUILD_DIR" >&2
@@ -42,12 +48,22 @@ RESULTS=$ROOT/bench/results
 WORK=$BUILD/bench-work
 OUT=$ROOT/BENCHMARKS.md
 
-RUNS=${BENCH_RUNS:-7}
-SECONDS_PER_RUN=${BENCH_SECONDS:-0.8}
-MSG_SECONDS=${BENCH_MSG_SECONDS:-0.02}
-CG_ITER=${BENCH_CG_ITER:-20}
-TXN_SECONDS=${BENCH_TXN_SECONDS:-0.5}
-TXN_N=${BENCH_TXN_N:-2000}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	RUNS=${BENCH_RUNS:-3}
+	SECONDS_PER_RUN=${BENCH_SECONDS:-0.2}
+	MSG_SECONDS=${BENCH_MSG_SECONDS:-0}
+	CG_ITER=${BENCH_CG_ITER:-5}
+	TXN_SECONDS=${BENCH_TXN_SECONDS:-0.2}
+	TXN_N=${BENCH_TXN_N:-500}
+else
+	RUNS=${BENCH_RUNS:-7}
+	SECONDS_PER_RUN=${BENCH_SECONDS:-0.8}
+	MSG_SECONDS=${BENCH_MSG_SECONDS:-0.02}
+	CG_ITER=${BENCH_CG_ITER:-20}
+	TXN_SECONDS=${BENCH_TXN_SECONDS:-0.5}
+	TXN_N=${BENCH_TXN_N:-2000}
+fi
+MEASURE=${BENCH_SECTIONS:-$SECTIONS}
 STEP_TIMEOUT=${BENCH_TIMEOUT:-300}
 
 # How busy the machine was: the load average, and the share of CPU time the
@@ -661,6 +677,19 @@ section_txn_report_profile() {
 	}' "$TXN_PROFILE_TSV"
 }
 
+# ------------------------------------------------------------------ calls
+
+# Whole calls against the peers: bench/calls.sh measures (its results go to
+# bench/results/calls*.tsv) and writes its own part of the report and chart.
+section_calls_run() {
+	"$ROOT/bench/calls.sh" run "$BUILD" ||
+		{ echo "bench/run.sh: bench/calls.sh failed" >&2; exit 1; }
+}
+
+section_calls_report() {
+	"$ROOT/bench/calls.sh" report
+}
+
 # ------------------------------------------------------------------ report
 
 machine_report() {
@@ -680,7 +709,7 @@ machine_report() {
 | date (UTC) | $(date -u +%Y-%m-%d) |
 | sources | commit $commit |
 | CPU | ${cpu:-unknown} |
-| logical CPUs | $(grep -c '^processor' /proc/cpuinfo 2>/dev/null || echo '?'), benchmark ${PIN:+pinned with }${PIN:-not pinned} |
+| logical CPUs | $(grep -c '^processor' /proc/cpuinfo 2>/dev/null || echo '?'), parser and transaction benchmarks ${PIN:+pinned with }${PIN:-not pinned} (the calls section pins its own: see there) |
 | load average, start and end | $(machine_value load_start) / $(machine_value load_end) |
 | CPU time stolen by the hypervisor while measuring | $(steal_share) |
 | OS | ${os:-unknown}, $(uname -sr), $(uname -m) |
@@ -690,6 +719,9 @@ machine_report() {
 | sofia-sip | $(pkg_version libsofia-sip-ua-dev) (Debian package libsofia-sip-ua-dev) |
 | libre | $(pkg_version libre-dev) (Debian package libre-dev) |
 | valgrind | $(valgrind --version 2>/dev/null || echo "not installed") |
+| Kamailio | $(pkg_version kamailio) (Debian package kamailio) |
+| SIPp | $(pkg_version sip-tester) (Debian package sip-tester) |
+| gnuplot | $(pkg_version gnuplot-nox) (Debian package gnuplot-nox) |
 
 Times depend on this machine and on whatever else it was doing (see the load
 average, the stolen time and the min – max spread); instruction counts do not.
@@ -745,7 +777,7 @@ EOF
 }
 
 if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
-	for s in $SECTIONS; do
+	for s in $MEASURE; do
 		"section_${s}_run"
 	done
 	# Kept with the results, so that a report rewritten later tells the truth.
