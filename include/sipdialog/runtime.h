@@ -52,6 +52,11 @@ struct sipd_runtime_config {
 	 * the send callback, which the runtime provides. The callbacks struct is
 	 * the application's (its send member is ignored). */
 	struct sipd_stack_config stack;
+	/* Bytes queued for one TCP or TLS connection whose peer does not read
+	 * them: a send beyond it fails (SIPD_ELIMIT) and the connection is
+	 * closed, so that a stalled reader cannot grow our memory without
+	 * bound. 0: 1 MiB. */
+	uint32_t max_conn_output;
 };
 
 /* Creates the runtime, opens the listeners and creates the stack. Returns 0 and

@@ -76,6 +76,7 @@ struct sipd_runtime {
 	size_t nlisten;
 	struct rt_conn *conns;
 	uint32_t nconns, max_conns;
+	size_t max_conn_out; /* bytes queued for one connection at most */
 	uint64_t next_conn_id;
 	uint32_t idle_ms;
 	struct sipd_parse_limits limits;

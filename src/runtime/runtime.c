@@ -278,6 +278,14 @@ static int tls_flush(struct rt_conn *c)
  * until the connection (and its handshake) is up. */
 static int conn_send(struct rt_conn *c, const char *data, size_t len)
 {
+	if (c->closing)
+		return SIPD_EINVAL;
+	/* A peer that stopped reading: the connection goes (from the loop, not
+	 * under the stack's send: the stack then hears of its loss as usual). */
+	if (c->pending_len + c->tcp.write_queue_size + len > c->rt->max_conn_out) {
+		uv_timer_start(&c->idle, idle_fired, 0, 0);
+		return SIPD_ELIMIT;
+	}
 	if (!c->connected || (c->ssl && !c->handshaken))
 		return queue_pending(c, data, len);
 	if (!c->ssl)
@@ -690,6 +698,7 @@ int sipd_runtime_create(const struct sipd_runtime_config *cfg, struct sipd_runti
 	}
 	rt->idle_ms = (cfg->tcp_idle_timeout ? cfg->tcp_idle_timeout : 60) * 1000u;
 	rt->max_conns = cfg->max_connections ? cfg->max_connections : 4096;
+	rt->max_conn_out = cfg->max_conn_output ? cfg->max_conn_output : 1u << 20;
 	rt->limits = cfg->stack.limits;
 	uv_timer_init(rt->loop, &rt->timer);
 	rt->timer.data = rt;

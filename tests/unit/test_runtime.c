@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <uv.h>
 
 #include <cmocka.h>
@@ -219,6 +223,111 @@ static void runtime_bad_listen_specs(void **state)
 	assert_non_null(strstr(err, "certificate"));
 }
 
+/* A peer that connects, takes our requests and never reads them: what we
+ * queue for it is capped (max_conn_output); beyond the cap the send fails
+ * as a transport error and the connection is closed, instead of our memory
+ * growing for as long as the peer stalls. */
+struct stall {
+	int transport_errors, other;
+	uv_loop_t *loop;
+};
+
+static void on_stalled(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                       const struct sipd_msg *resp)
+{
+	(void)tx;
+	(void)resp;
+	struct stall *s = arg;
+	if (ev == SIPD_TXN_TRANSPORT_ERROR)
+		s->transport_errors++;
+	else if (ev == SIPD_TXN_RESPONSE)
+		s->other++; /* nobody answers: a response would be wrong */
+}
+
+static void runtime_stalled_reader_is_cut_off(void **state)
+{
+	(void)state;
+	/* the stalled peer: a plain socket that accepts and never reads, with
+	 * the smallest receive buffer the system grants */
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	int small = 4096;
+	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	socklen_t sl = sizeof sa;
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct stall st = {.loop = &loop};
+	static const struct sipd_stack_callbacks cb = {.size = sizeof cb};
+	const char *cl[] = {"tcp:127.0.0.1:0"};
+	struct sipd_runtime_config ccfg = {.size = sizeof ccfg,
+	                                   .loop = &loop,
+	                                   .listen = cl,
+	                                   .nlisten = 1,
+	                                   .max_conn_output = 256 * 1024,
+	                                   .stack = {.size = sizeof ccfg.stack, .cb = &cb}};
+	struct sipd_runtime *cli;
+	char err[256];
+	assert_int_equal(sipd_runtime_create(&ccfg, &cli, err, sizeof err), 0);
+	struct sipd_flow flow;
+	assert_int_equal(sipd_runtime_flow(cli, "127.0.0.1", ntohs(sa.sin_port), SIPD_TP_TCP, &flow),
+	                 0);
+	static char body[60000];
+	memset(body, 'x', sizeof body);
+	char hdrs[256];
+	/* far more than the kernel's buffers and the cap together: the sends
+	 * fail before the end, each as a transport error */
+	int refused = 0, sent = 0;
+	for (int i = 0; i < 400 && !refused && !st.transport_errors; i++) {
+		int n = snprintf(hdrs, sizeof hdrs,
+		                 "From: <sip:c@127.0.0.1>;tag=1\r\nTo: <sip:s@127.0.0.1>\r\n"
+		                 "Call-ID: stall-%d\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n",
+		                 i);
+		struct sipd_request req = {.size = sizeof req,
+		                           .method = {"MESSAGE", 7},
+		                           .uri = {"sip:s@127.0.0.1", 15},
+		                           .headers = {hdrs, (size_t)n},
+		                           .content_type = "text/plain",
+		                           .body = {body, sizeof body},
+		                           .flow = flow};
+		if (sipd_stack_request(sipd_runtime_stack(cli), &req, on_stalled, &st,
+		                       sipd_runtime_now(cli), NULL))
+			refused++;
+		else
+			sent++;
+		sipd_runtime_kick(cli);
+		/* let the connection open and the writes drain into the kernel */
+		for (int k = 0; k < 20; k++)
+			uv_run(&loop, UV_RUN_NOWAIT);
+	}
+	int afd = accept(lfd, NULL, NULL); /* it was queued by the kernel all along */
+	assert_true(afd >= 0);
+	/* a few loop turns: the closed connection reported to the stack */
+	for (int k = 0; k < 50; k++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_true(sent > 0);
+	assert_true(refused + st.transport_errors > 0);
+	assert_int_equal(st.other, 0);
+	/* the peer sees the connection end: EOF after what was written */
+	static char sink[65536];
+	ssize_t got;
+	size_t total = 0;
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(afd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	while ((got = read(afd, sink, sizeof sink)) > 0 && total < 64u << 20)
+		total += (size_t)got;
+	assert_int_equal(got, 0);
+	close(afd);
+	close(lfd);
+	sipd_runtime_destroy(cli);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +337,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_26_2_tls_options_verified),
 		cmocka_unit_test(rfc3261_26_3_1_tls_untrusted_server_fails),
 		cmocka_unit_test(runtime_bad_listen_specs),
+		cmocka_unit_test(runtime_stalled_reader_is_cut_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
