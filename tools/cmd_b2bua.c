@@ -294,6 +294,7 @@ int cmd_b2bua(int argc, char **argv)
 		          .accept = "application/sdp, text/plain, message/sipfrag, "
 		                    "application/dtmf-relay",
 		          .user_agent = "sipdialog",
+		          .max_transactions = g.out.max_transactions,
 		          .forwarding = true,
 		          .cb = &cb,
 		          .user = &g},
@@ -302,6 +303,10 @@ int cmd_b2bua(int argc, char **argv)
 	g.out.tr.self = "b2bua";
 	if (sipd_runtime_create(&rc, &g.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog b2bua: %s\n", err);
+		return 1;
+	}
+	if (tool_drop_root(&g.out, "b2bua")) {
+		sipd_runtime_destroy(g.rt);
 		return 1;
 	}
 	g.out.tr.rt = g.rt;

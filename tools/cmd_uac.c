@@ -712,6 +712,7 @@ int cmd_uac(int argc, char **argv)
 		          .accept = "application/sdp, message/sipfrag",
 		          .supported = "100rel, timer",
 		          .user_agent = "sipdialog",
+		          .max_transactions = u.out.max_transactions,
 		          .cb = &cb,
 		          .user = &u},
 	};
@@ -719,6 +720,10 @@ int cmd_uac(int argc, char **argv)
 	u.out.tr.self = "uac";
 	if (sipd_runtime_create(&rc, &u.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog uac: %s\n", err);
+		return 1;
+	}
+	if (tool_drop_root(&u.out, "uac")) {
+		sipd_runtime_destroy(u.rt);
 		return 1;
 	}
 	u.out.tr.rt = u.rt;

@@ -635,6 +635,7 @@ int cmd_uas(int argc, char **argv)
 		          .supported = "100rel",
 		          .accept = "application/sdp, text/plain, message/sipfrag, application/dtmf-relay",
 		          .user_agent = "sipdialog",
+		          .max_transactions = u.out.max_transactions,
 		          .cb = &cb,
 		          .user = &u},
 	};
@@ -642,6 +643,10 @@ int cmd_uas(int argc, char **argv)
 	u.out.tr.self = "uas";
 	if (sipd_runtime_create(&rc, &u.rt, err, sizeof err)) {
 		fprintf(stderr, "sipdialog uas: %s\n", err);
+		return 1;
+	}
+	if (tool_drop_root(&u.out, "uas")) {
+		sipd_runtime_destroy(u.rt);
 		return 1;
 	}
 	u.out.tr.rt = u.rt;

@@ -13,6 +13,7 @@ static void usage(FILE *f)
 	      "  uas --listen SPEC ...     take calls (udp:, tcp:, tls: listeners)\n"
 	      "  uac --listen SPEC --to URI ...  place calls and check them\n"
 	      "  b2bua --listen SPEC --to URI ... bridge each call to a target\n"
+	      "  --version                 print the version\n"
 	      "\n"
 	      "Run 'sipdialog <command> --help' for a command's options.\n",
 	      f);
@@ -33,6 +34,10 @@ int main(int argc, char **argv)
 		return cmd_uac(argc - 1, argv + 1);
 	if (!strcmp(cmd, "b2bua"))
 		return cmd_b2bua(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--version")) {
+		printf("sipdialog %s\n", SIPD_TOOL_VERSION);
+		return 0;
+	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

@@ -1,9 +1,47 @@
+#define _GNU_SOURCE /* setgroups */
 #include "trace.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 static const char *const tp_names[] = {"", "udp", "tcp", "tls"};
+
+/* Writes a message with the digest response of its credentials masked
+ * (Authorization, Proxy-Authorization: the response="..." value, which
+ * could be replayed while its nonce lives): a trace holds no credentials.
+ * Passwords never reach a message. */
+static void write_masked(const char *data, size_t len, FILE *f)
+{
+	const char *p = data, *end = data + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol ? eol + 1 : end;
+		size_t n = (size_t)(next - p);
+		bool creds = (n > 14 && !strncasecmp(p, "Authorization:", 14)) ||
+		             (n > 20 && !strncasecmp(p, "Proxy-Authorization:", 20));
+		const char *r = NULL;
+		for (const char *q = p; creds && q + 10 <= next; q++)
+			if (!strncasecmp(q, "response=\"", 10)) {
+				r = q + 10;
+				break;
+			}
+		const char *rq = r ? memchr(r, '"', (size_t)(next - r)) : NULL;
+		if (rq) {
+			fwrite(p, 1, (size_t)(r - p), f);
+			fputs("(masked)", f);
+			fwrite(rq, 1, (size_t)(next - rq), f);
+		} else {
+			fwrite(p, 1, n, f);
+		}
+		p = next;
+	}
+}
 
 static void print_message(const struct tool_trace *t, bool sent, const struct sipd_flow *flow,
                           const char *data, size_t len)
@@ -15,7 +53,7 @@ static void print_message(const struct tool_trace *t, bool sent, const struct si
 	        sent ? "to" : "from", tp_names[flow->transport % 4], v6 ? "[" : "", n < 0 ? 0 : n,
 	        ip, v6 ? "]" : "", flow->remote.port, len,
 	        (double)sipd_runtime_now(t->rt) / 1000.0);
-	fwrite(data, 1, len, stderr);
+	write_masked(data, len, stderr);
 	if (!len || data[len - 1] != '\n')
 		fputc('\n', stderr);
 	fputc('\n', stderr);
@@ -164,7 +202,52 @@ const char tool_output_usage[] =
 	"  --trace              print every SIP message sent and received\n"
 	"  --ladder             draw the first call as a ladder diagram at the end\n"
 	"  --log-format F       text (default) or json: how counter lines are printed\n"
-	"  --stats-interval S   print the counters every S seconds too\n";
+	"  --stats-interval S   print the counters every S seconds too\n"
+	"  --max-transactions N server transactions open at once at most (default\n"
+	"                       100000); new requests beyond get 503 with Retry-After.\n"
+	"                       Each call keeps two for 32 s after it over UDP (RFC 6026\n"
+	"                       Timer L, RFC 3261 Timer J): raise it above 64 x calls/s\n"
+	"  --user NAME          started as root: go on as NAME once the listeners are\n"
+	"                       bound (default nobody; root keeps root)\n";
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TOOL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TOOL_ASAN 1
+#endif
+
+int tool_drop_root(const struct tool_output *o, const char *cmd)
+{
+	if (geteuid() != 0)
+		return 0; /* nothing to give up (--user is for root only) */
+	const char *name = o->user ? o->user : "nobody";
+	if (!strcmp(name, "root"))
+		return 0;
+	const struct passwd *pw = getpwnam(name);
+	if (!pw) {
+		fprintf(stderr,
+		        "sipdialog %s: started as root, and there is no user '%s' to go on as "
+		        "(--user NAME; --user root keeps root)\n",
+		        cmd, name);
+		return -1;
+	}
+	if (pw->pw_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid) || setuid(0) == 0) {
+		fprintf(stderr, "sipdialog %s: cannot give up root for '%s': %s\n", cmd, name,
+		        strerror(errno));
+		return -1;
+	}
+#ifdef TOOL_ASAN
+	/* the leak checker attaches to this process at exit, which a process
+	 * that changed its user may not allow */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
+	return 0;
+}
 
 int tool_output_option(struct tool_output *o, const char *cmd, int argc, char **argv, int *i)
 {
@@ -181,6 +264,19 @@ int tool_output_option(struct tool_output *o, const char *cmd, int argc, char **
 			return -1;
 		}
 		o->json = !strcmp(v, "json");
+	} else if (!strcmp(a, "--max-transactions") && has) {
+		char *end;
+		const char *v = argv[++*i];
+		unsigned long n = strtoul(v, &end, 10);
+		if (!*v || *end || !n || n > 10000000) {
+			fprintf(stderr,
+			        "sipdialog %s: --max-transactions wants 1 to 10000000, not '%s'\n", cmd,
+			        v);
+			return -1;
+		}
+		o->max_transactions = (uint32_t)n;
+	} else if (!strcmp(a, "--user") && has) {
+		o->user = argv[++*i];
 	} else if (!strcmp(a, "--stats-interval") && has) {
 		char *end;
 		const char *v = argv[++*i];

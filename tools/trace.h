@@ -42,12 +42,19 @@ struct tool_output {
 	bool json;               /* counters as one JSON object a line */
 	uint32_t stats_interval; /* s between counter lines; 0: only at the end */
 	uint64_t t0;             /* when the role started (its "time" 0) */
+	const char *user;        /* --user NAME: whom to run as, started as root */
+	uint32_t max_transactions; /* --max-transactions N; 0: the stack's default */
 };
 
 /* Takes argv[*i] when it is one of the shared options (and its value):
  * returns 1 (and *i moved past the value), 0 when it is not one, -1 for a
  * bad value (a message is printed, prefixed by `cmd`). */
 int tool_output_option(struct tool_output *o, const char *cmd, int argc, char **argv, int *i);
+/* Started as root: once the listeners are bound and the files read, the
+ * role goes on as --user (default "nobody"; "root" keeps root), since
+ * nothing after that needs root. Returns 0, or -1 with a message (no such
+ * user, or the switch failed): the role must not go on. */
+int tool_drop_root(const struct tool_output *o, const char *cmd);
 /* The usage lines of the shared options. */
 extern const char tool_output_usage[];
 
