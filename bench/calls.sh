@@ -302,12 +302,14 @@ start_target() {
 	# --max-transactions: the default cap (100,000 server transactions,
 	# each call keeping two for 32 s after it over UDP) would answer 503
 	# from about 1,500 calls/s on; the trials go far beyond that
+	# --user root: started as root, the command would go on as nobody, and
+	# callgrind could then not write its counts into our work directory
 	ours) set -- "$BUILD/sipdialog" uas --listen "udp:127.0.0.1:$port" \
-		--max-transactions 4000000 ;;
+		--max-transactions 4000000 --user root ;;
 	re) set -- "$BUILD/bench/bench_re_uas" 127.0.0.1 "$port" ;;
 	sofia) set -- "$BUILD/bench/bench_sofia_uas" 127.0.0.1 "$port" ;;
 	sipp) set -- sipp -sn uas -i 127.0.0.1 -p "$port" $SIPP_OPTS ;;
-	b2bua) set -- "$BUILD/sipdialog" b2bua --listen "udp:127.0.0.1:$port" --max-transactions 4000000 \
+	b2bua) set -- "$BUILD/sipdialog" b2bua --listen "udp:127.0.0.1:$port" --max-transactions 4000000 --user root \
 		--to "sip:uas@127.0.0.1:$((port + 1))" ;;
 	kamailio)
 		mkdir -p "$log.run"
