@@ -339,6 +339,9 @@ struct sipd_uas_opts {
 	const struct sipd_st_config *timer;
 	const struct sipd_call_callbacks *cb; /* copied */
 	void *user;
+	/* Extra header lines for our provisional and 2xx responses, each ending
+	 * in CRLF ("X-Account: 42\r\n"); NULL: none. Copied. */
+	const char *headers;
 };
 
 /* Answers an incoming INVITE as a UAS: a session with its dialog, the

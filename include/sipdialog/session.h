@@ -208,6 +208,12 @@ int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str
  * our offer when the INVITE had none: the answer then comes in the ACK),
  * retransmitted until the ACK (§13.3.1.4). */
 int sipd_session_accept(struct sipd_session *s, struct sipd_str body, uint64_t now);
+/* UAS: extra header lines (each ending in CRLF, the last one too) for every
+ * provisional and 2xx response to the initial INVITE sent from now on,
+ * retransmissions included; NULL or "" clears them. Copied. Returns 0,
+ * SIPD_EINVAL (not a UAS session, or the last line not ended by CRLF),
+ * SIPD_ENOMEM. */
+int sipd_session_set_answer_headers(struct sipd_session *s, const char *headers);
 /* UAS: a final failure (300-699); the session ends (REJECTED), and the
  * requests within the early dialog still waiting for the application get
  * 487 (§15.1.2). */

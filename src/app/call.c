@@ -579,6 +579,16 @@ int sipd_app_create_uas(struct sipd_app *app, struct sipd_incoming *in,
 		return sipd_app_incoming_fail(in, rc == SIPD_ENOMEM || rc == SIPD_ELIMIT ? 503 : 0,
 		                              rc);
 	}
+	const char *hdrs = opts->size >= offsetof(struct sipd_uas_opts, headers) + sizeof opts->headers
+	                           ? opts->headers
+	                           : NULL;
+	rc = hdrs ? sipd_session_set_answer_headers(c->s, hdrs) : 0;
+	if (rc) { /* lines not ended by CRLF, or no memory: refused, not half-sent */
+		c->ended = true;
+		sipd_session_reject(c->s, rc == SIPD_ENOMEM ? 503 : 500, NULL, now);
+		sipd_app_call_free(c);
+		return sipd_app_incoming_fail(in, 0, rc);
+	}
 	if (sipd_app_owner_move(app, &in->own, &c->own, OWN_CALL)) {
 		/* CANCEL would not find it: refuse the call rather than lose it */
 		c->ended = true; /* no `terminated`: the application never had it */

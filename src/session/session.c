@@ -44,6 +44,7 @@ struct sipd_session {
 	struct sipd_flow flow; /* where the peer is: requests within go there */
 	char tag[16];
 	char *bye_reason;
+	char *answer_hdrs;  /* UAS: extra lines for our 1xx and 2xx to the INVITE */
 	/* UAC */
 	struct sipd_invite *inv; /* the INVITE under way */
 	bool cancelled;          /* we sent CANCEL: a crossing 2xx is ACKed, then BYEd */
@@ -211,6 +212,26 @@ static int set_bye_reason(struct sipd_session *s, const char *reason)
 	return 0;
 }
 
+int sipd_session_set_answer_headers(struct sipd_session *s, const char *headers)
+{
+	if (!s || !s->uas)
+		return SIPD_EINVAL;
+	char *p = NULL;
+	if (headers && *headers) {
+		size_t n = strlen(headers);
+		/* whole lines only: a header block that does not end its last line
+		 * would run into the next one */
+		if (n < 2 || headers[n - 2] != '\r' || headers[n - 1] != '\n')
+			return SIPD_EINVAL;
+		if (!(p = malloc(n + 1)))
+			return SIPD_ENOMEM;
+		memcpy(p, headers, n + 1);
+	}
+	free(s->answer_hdrs);
+	s->answer_hdrs = p;
+	return 0;
+}
+
 static void st_setup(struct sipd_session *s, const struct sipd_st_config *c)
 {
 	sipd_stack_timer_init(&s->st_timer, st_fired, s);
@@ -304,8 +325,9 @@ static int send_response(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 		code >= 200 && code < 300 && tx == s->invite && s->state < SIPD_SESSION_WAIT_ACK
 			? sipd_stack_allow(s->env.stack)
 			: NULL;
+	const char *mine = tx == s->invite && code < 300 ? s->answer_hdrs : NULL;
 	size_t need = (contact ? strlen(s->contact) + 16 : 0) + (extra ? strlen(extra) : 0) +
-	              (allow ? strlen(allow) + 16 : 0) + 1;
+	              (allow ? strlen(allow) + 16 : 0) + (mine ? strlen(mine) : 0) + 1;
 	char local[1024];
 	char *hdrs = need <= sizeof local ? local : malloc(need);
 	if (!hdrs)
@@ -324,6 +346,8 @@ static int send_response(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 	}
 	if (extra)
 		sipd_buf_puts(&b, extra);
+	if (mine)
+		sipd_buf_puts(&b, mine);
 	struct sipd_response r = {.size = sizeof r,
 	                          .code = code,
 	                          .reason = reason,
@@ -1117,6 +1141,7 @@ static void session_release(struct sipd_session *s)
 	free(s->pending);
 	sipd_oa_free(&s->oa);
 	free(s->bye_reason);
+	free(s->answer_hdrs);
 	free(s->modify_offer);
 	free(s->prov_body);
 	free(s->accept_body);

@@ -46,6 +46,10 @@ struct party {
 	int info, modified, modified_code, response, response_code, incoming_cancelled, ended;
 	int ended_null, invites;
 	int invites_sent[4]; /* by transport, from the trace hook */
+	const char *uas_headers; /* sipd_uas_opts.headers of the calls we answer */
+	int got_extra[7];        /* responses received with "X-Extra: 1", by class */
+	int got_extra_bye;       /* of which to a BYE */
+	int expect_uas_rc;       /* what sipd_app_create_uas() must return */
 	enum sipd_call_end why;
 	void *response_arg;
 	bool inside;       /* in one of our own calls into the app */
@@ -249,12 +253,18 @@ static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in
 	struct party *p = user;
 	assert_non_null(sipd_incoming_request(in));
 	p->invites++;
-	struct sipd_uas_opts o = {.size = sizeof o, .provisional = 180, .cb = &call_cb, .user = p};
+	struct sipd_uas_opts o = {.size = sizeof o,
+	                          .provisional = 180,
+	                          .cb = &call_cb,
+	                          .user = p,
+	                          .headers = p->uas_headers};
 	switch (p->mode) {
 	case MODE_ANSWER:
 		o.sdp = SDP_A;
 		/* fallthrough */
-	case MODE_RING: assert_int_equal(sipd_app_create_uas(app, in, &o, &p->call), 0); break;
+	case MODE_RING:
+		assert_int_equal(sipd_app_create_uas(app, in, &o, &p->call), p->expect_uas_rc);
+		break;
 	case MODE_REJECT:
 		assert_int_equal(sipd_incoming_reject(in, 486, "Retry-After: 10\r\n"), 0);
 		break;
@@ -298,6 +308,12 @@ static void on_trace(void *user, bool sent, const struct sipd_flow *flow, const 
 	struct party *p = user;
 	if (sent && len > 7 && !memcmp(data, "INVITE ", 7) && flow->transport < 4)
 		p->invites_sent[flow->transport]++;
+	static const char extra[] = "\r\nX-Extra: 1\r\n";
+	if (!sent && len > 12 && !memcmp(data, "SIP/2.0 ", 8) && data[8] >= '1' &&
+	    data[8] <= '6' && memmem(data, len, extra, sizeof extra - 1)) {
+		p->got_extra[data[8] - '0']++;
+		p->got_extra_bye += memmem(data, len, " BYE\r\n", 6) != NULL;
+	}
 }
 
 static void party_open_with(struct party *p, const char *const *listen, size_t n, const char *dns)
@@ -476,6 +492,37 @@ static void app_call_modify_requests_bye(void **state)
 	assert_true(sa.responses_sent[6] >= 1); /* 603 */
 	assert_true(sb.responses_received[2] >= 4);
 	assert_true(sb.responses_received[6] >= 1);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* Extra headers given to create_uas go in its 180 and its 2xx (and in
+ * nothing else); lines not ended by CRLF are refused, the INVITE answered. */
+static void app_uas_extra_headers(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	a.uas_headers = "X-Extra: 1\r\n";
+	call_up(&a, &b, SDP_B);
+	assert_int_equal(b.got_extra[1], 1);
+	assert_true(b.got_extra[2] >= 1);
+	hang_up(&a, &b);
+	assert_int_equal(b.got_extra_bye, 0); /* not in the 200 to our BYE */
+	assert_int_equal(a.got_extra[1] + a.got_extra[2], 0);
+	/* not a whole line: the call is refused (500), nothing half-sent */
+	a.uas_headers = "X-Broken: 1";
+	a.expect_uas_rc = SIPD_EINVAL;
+	memset(b.got_extra, 0, sizeof b.got_extra);
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	b.call = NULL;
+	int before = b.failed;
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.failed, before + 1, 3000));
+	assert_int_equal(b.failed_code, 500);
 	party_close(&a);
 	party_close(&b);
 }
@@ -959,6 +1006,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(app_call_modify_requests_bye),
+		cmocka_unit_test(app_uas_extra_headers),
 		cmocka_unit_test(rfc3264_8_4_hold_unhold),
 		cmocka_unit_test(rfc6337_3_1_refused_modify),
 		cmocka_unit_test(app_reject),
