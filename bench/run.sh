@@ -771,6 +771,13 @@ EOF
 			echo
 			"section_${s}_report"
 		done
+		# the soak test is too long for `make bench`: bench/soak.sh records
+		# its results there, and they are carried into the report as they are
+		for f in "$RESULTS/soak.md" "$RESULTS/soak-asan.md"; do
+			[ -s "$f" ] || continue
+			echo
+			cat "$f"
+		done
 	} > "$tmp"
 	mv "$tmp" "$OUT"
 	echo "== wrote $OUT"
