@@ -488,6 +488,8 @@ rate_estimate() {
 # pass (UPS times at most); if not, down by the factor DOWN until one passes
 # (DOWNS times at most), then up by 10% while they pass and stay below the
 # lowest rate that failed (UPS times at most).
+# (sh has no local variables: the counters have names of their own, since
+# the helpers rate_trial calls count with i)
 rate_run() {
 	name=$1
 	run=$2
@@ -498,21 +500,21 @@ rate_run() {
 	failed_at=0
 	if ! rate_trial "$name" "$c" "$TRIAL_S" "run$run"; then
 		failed_at=$c
-		i=0
+		n_down=0
 		while :; do
-			[ $i -lt "$downs" ] || return 0
+			[ $n_down -lt "$downs" ] || return 0
 			c=$(round_rate "$(awk -v c="$c" -v f="$down" 'BEGIN { print c * f }')")
-			i=$((i + 1))
+			n_down=$((n_down + 1))
 			rate_trial "$name" "$c" "$TRIAL_S" "run$run" && break
 			failed_at=$c
 		done
 	fi
-	i=0
-	while [ $i -lt "$ups" ]; do
+	n_up=0
+	while [ $n_up -lt "$ups" ]; do
 		c=$(round_rate "$(awk -v c="$c" 'BEGIN { print c * 1.1 }')")
 		[ "$failed_at" = 0 ] || [ "$c" -lt "$failed_at" ] || return 0
 		rate_trial "$name" "$c" "$TRIAL_S" "run$run" || return 0
-		i=$((i + 1))
+		n_up=$((n_up + 1))
 	done
 	return 0
 }
