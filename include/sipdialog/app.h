@@ -38,6 +38,7 @@
 #include <sipdialog/b2bua.h>
 #include <sipdialog/runtime.h>
 #include <sipdialog/session.h>
+#include <sipdialog/subscription.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +46,8 @@ extern "C" {
 
 struct sipd_app;
 struct sipd_call;
+/* A subscription (RFC 6665) the app holds, either side. */
+struct sipd_app_sub;
 /* A new INVITE waiting for the application's decision. */
 struct sipd_incoming;
 
@@ -92,6 +95,18 @@ struct sipd_app_callbacks {
 	 * comes just before the call's `terminated`. NULL: no stream. */
 	void (*call_phase)(void *user, struct sipd_app *app, struct sipd_call *call,
 	                   enum sipd_call_phase phase, bool outbound);
+	/* A SUBSCRIBE that creates a subscription to one of the app's `events`
+	 * (RFC 6665 §4.2.1; other packages get 489 Bad Event, §7.2.2). `ans`
+	 * holds the defaults: accept (200: RFC 6665 §8.3.1 retires 202),
+	 * ACTIVE, the duration asked for within the bounds, no body. Fill it,
+	 * or refuse with a 300-699 code (403 or 603 for policy). To follow an
+	 * accepted subscription, give it callbacks with
+	 * sipd_app_sub_set_callbacks(). The response and the first NOTIFY go
+	 * when this returns; later state with sipd_app_sub_notify(), the end
+	 * with sipd_app_sub_destroy(). NULL: every SUBSCRIBE is accepted with
+	 * an empty ACTIVE state, and ends by its expiry or the subscriber. */
+	void (*subscribe)(void *user, struct sipd_app *app, struct sipd_app_sub *sub,
+	                  const struct sipd_msg *req, struct sipd_sub_answer *ans);
 };
 
 struct sipd_app_config {
@@ -139,6 +154,10 @@ struct sipd_app_config {
 	const struct sipd_stack_config *stack;
 	const struct sipd_app_callbacks *cb;
 	void *user; /* for cb, trace and log */
+	/* Event packages we notify, comma-separated ("presence,dialog"): a
+	 * SUBSCRIBE for one of them goes to the `subscribe` callback. NULL:
+	 * none (SUBSCRIBE gets 489, or the `request` callback's answer). */
+	const char *events;
 };
 
 /* Creates the app: opens the listeners, creates the stack, the dialog table
@@ -517,6 +536,79 @@ struct sipd_app *sipd_call_app(const struct sipd_call *call);
 /* For advanced use (UPDATE, PRACK-time offers...): the INVITE session now
  * carrying the call; NULL while a UAC call is resolving. Do not free it. */
 struct sipd_session *sipd_call_session(const struct sipd_call *call);
+
+/* ============================================================ subscriptions */
+
+/* Like a call, a subscription reports its events through a callbacks struct
+ * (each with its `user` pointer), from the loop, and ends with exactly one
+ * `terminated`; the app frees it right after that event returns. The
+ * dialog, refreshes, expiry, Timer N and the final NOTIFY are the
+ * subscription module's (subscription.h). */
+struct sipd_app_sub_callbacks {
+	size_t size; /* sizeof(struct sipd_app_sub_callbacks) */
+	/* Subscriber: a NOTIFY was accepted (answered 200); its body is the
+	 * resource's state, sipd_app_sub_state() PENDING or ACTIVE (a NOTIFY
+	 * that terminates comes here too, then `terminated`). */
+	void (*notify)(void *user, struct sipd_app_sub *sub, const struct sipd_msg *notify);
+	/* Notifier: the subscriber refreshed it (§4.2.1.2); the NOTIFY with the
+	 * current state went already. */
+	void (*refresh)(void *user, struct sipd_app_sub *sub, const struct sipd_msg *req);
+	/* Notifier: the subscriber ended it (SUBSCRIBE with Expires: 0,
+	 * §4.2.1.4); the final NOTIFY goes next; `terminated` follows. */
+	void (*unsubscribe)(void *user, struct sipd_app_sub *sub, const struct sipd_msg *req);
+	/* The last event: why it ended (subscription.h; SIPD_SUB_END_REFUSED
+	 * with sipd_app_sub_status() for a refused SUBSCRIBE). */
+	void (*terminated)(void *user, struct sipd_app_sub *sub, enum sipd_sub_reason why);
+};
+
+/* sipd_app_subscribe(): what to send. */
+struct sipd_app_subscribe_opts {
+	size_t size;         /* sizeof(struct sipd_app_subscribe_opts) */
+	const char *event;   /* the package (required) */
+	uint32_t expires;    /* s asked for; 0: 3600 */
+	const char *accept;  /* Accept value; NULL: none */
+	const char *from;    /* as in sipd_uac_opts; NULL: our Contact URI */
+	const char *to;      /* NULL: the Request-URI */
+	const char *headers; /* extra header lines, each ending in CRLF */
+	const struct sipd_app_sub_callbacks *cb; /* copied */
+	void *user;
+};
+
+/* Subscribes to `uri` (sip: or sips:): resolves it as RFC 3263 says, sends
+ * the SUBSCRIBE out of any dialog from the first listener that fits, and
+ * follows the subscription (NOTIFYs, refreshes, Timer N). Returns 0 and
+ * *out (`terminated` will follow once), or SIPD_EINVAL (not a sip/sips URI,
+ * no event), SIPD_ENOMEM. A name that does not resolve, or a SUBSCRIBE that
+ * is refused, ends it (`terminated`, REFUSED). */
+int sipd_app_subscribe(struct sipd_app *app, const char *uri,
+                       const struct sipd_app_subscribe_opts *opts, struct sipd_app_sub **out);
+/* The subscription's callbacks and user pointer (a notifier's, from inside
+ * the `subscribe` callback). Copied. */
+void sipd_app_sub_set_callbacks(struct sipd_app_sub *sub, const struct sipd_app_sub_callbacks *cb,
+                                void *user);
+/* Notifier: a NOTIFY with the resource's new state (ACTIVE), the body
+ * copied. SIPD_ESTATE once it is ending, SIPD_EINVAL for a subscriber's. */
+int sipd_app_sub_notify(struct sipd_app_sub *sub, const char *content_type, const char *body);
+/* Ends it properly: a notifier sends NOTIFY terminated with `reason`
+ * (NULL: "noresource", §4.1.3: the resource is gone, do not retry); a
+ * subscriber unsubscribes (SUBSCRIBE with Expires: 0, §4.1.2.3; the final
+ * NOTIFY or Timer N ends it). `terminated` follows from the loop.
+ * SIPD_ESTATE when it is already ending. */
+int sipd_app_sub_destroy(struct sipd_app_sub *sub, const char *reason);
+/* NOTIFY_WAIT (a subscriber before the first NOTIFY), PENDING, ACTIVE,
+ * TERMINATED. */
+enum sipd_sub_state sipd_app_sub_state(const struct sipd_app_sub *sub);
+/* A notifier's (a SUBSCRIBE came) or a subscriber's (we subscribed). */
+bool sipd_app_sub_is_notifier(const struct sipd_app_sub *sub);
+/* The package ("presence"). */
+const char *sipd_app_sub_event(const struct sipd_app_sub *sub);
+/* The final status of a refused SUBSCRIBE, else 0. */
+unsigned sipd_app_sub_status(const struct sipd_app_sub *sub);
+void *sipd_app_sub_user(const struct sipd_app_sub *sub);
+struct sipd_app *sipd_app_sub_app(const struct sipd_app_sub *sub);
+/* For advanced use: the subscription beneath (NULL while resolving, and
+ * once it ended). Do not free it. */
+struct sipd_subscription *sipd_app_sub_subscription(const struct sipd_app_sub *sub);
 
 #ifdef __cplusplus
 }

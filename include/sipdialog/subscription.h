@@ -162,6 +162,10 @@ struct sipd_subscription_callbacks {
 	 * is sipd_subscription_refer_to(). Progress goes with
 	 * sipd_refer_progress(). Without this callback REFER is not taken (-1). */
 	unsigned (*refer)(void *arg, struct sipd_subscription *sub, const struct sipd_msg *req);
+	/* Notifier: the subscriber unsubscribed (SUBSCRIBE with Expires: 0,
+	 * §4.2.1.4), answered 200; the final NOTIFY goes next, and `state`
+	 * says TERMINATED once it is through. */
+	void (*unsubscribed)(void *arg, struct sipd_subscription *sub, const struct sipd_msg *req);
 };
 
 /* ---------------------------------------------------------------- the set */

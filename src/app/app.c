@@ -154,6 +154,7 @@ static void on_resolved(void *arg, int status, const struct sipd_target *t, size
 	struct sipd_app *app = k->app;
 	struct sipd_call *c = k->call;
 	struct bridge *br = k->br;
+	struct sipd_app_sub *sub = k->sub;
 	ticket_unlink(k);
 	free(k);
 	if (app->destroying)
@@ -164,6 +165,9 @@ static void on_resolved(void *arg, int status, const struct sipd_target *t, size
 	} else if (br) {
 		br->ticket = NULL;
 		sipd_app_bridge_resolved(br, status, t, n);
+	} else if (sub) {
+		sub->ticket = NULL;
+		sipd_app_sub_resolved(sub, status, t, n);
 	}
 	/* not a stack callback: what was sent or armed here needs the timer */
 	sipd_runtime_kick(app->rt);
@@ -242,10 +246,12 @@ static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
 		app->cur_ack = req->method == SIPD_METHOD_ACK ? req : NULL;
 		int rc = sipd_sessions_request(&app->env, tx, req, from);
 		app->cur_ack = NULL;
-		if (rc == 0)
+		if (rc == 0 || sipd_app_subs_take(app, tx, req, from))
 			return 0;
 	} else if (req->method == SIPD_METHOD_INVITE) {
 		return on_invite(app, tx, from);
+	} else if (sipd_app_subs_take(app, tx, req, from)) {
+		return 0;
 	}
 	return app->cb.request ? app->cb.request(app->user, app, tx, req, from) : -1;
 }
@@ -323,6 +329,15 @@ static void on_trace(void *user, bool sent, const struct sipd_flow *flow, const 
 		app->trace(app->user, sent, flow, data, len);
 }
 
+/* A dialog ended under what used it: subscriptions on it end too. */
+static void on_dialog_state(void *user, struct sipd_dialog *d, enum sipd_dialog_state st,
+                            enum sipd_dialog_reason why)
+{
+	(void)why;
+	if (st == SIPD_DIALOG_TERMINATED)
+		sipd_app_subs_dialog_ended(user, d);
+}
+
 /* ---------------------------------------------------------------- the app */
 
 int sipd_app_create(const struct sipd_app_config *cfg, struct sipd_app **out, char *errbuf,
@@ -348,7 +363,13 @@ int sipd_app_create(const struct sipd_app_config *cfg, struct sipd_app **out, ch
 	app->log = cfg->log;
 	app_copy_sized(&app->cb, sizeof app->cb, cfg->cb);
 	app->user_agent = app_dup_str(cfg->user_agent ? cfg->user_agent : DEFAULT_UA);
-	app->allow = app_dup_str(cfg->allow ? cfg->allow : DEFAULT_ALLOW);
+	const char *events =
+		cfg->size >= offsetof(struct sipd_app_config, events) + sizeof cfg->events ? cfg->events
+		                                                                          : NULL;
+	/* notifying, we take SUBSCRIBE (RFC 6665 §4.2) */
+	app->allow = app_dup_str(cfg->allow ? cfg->allow
+	                         : events && *events ? DEFAULT_ALLOW ", SUBSCRIBE"
+	                                             : DEFAULT_ALLOW);
 	app->contact_user =
 		app_dup_str(cfg->contact_user ? cfg->contact_user : DEFAULT_CONTACT_USER);
 	sipd_hmap_init(&app->owners);
@@ -392,7 +413,8 @@ int sipd_app_create(const struct sipd_app_config *cfg, struct sipd_app **out, ch
 		return err;
 	}
 	app->stack = sipd_runtime_stack(app->rt);
-	app->dialogs_cb = (struct sipd_dialogs_callbacks){.size = sizeof app->dialogs_cb};
+	app->dialogs_cb = (struct sipd_dialogs_callbacks){.size = sizeof app->dialogs_cb,
+	                                                  .state = on_dialog_state};
 	struct sipd_dialogs_config dc = {
 		.size = sizeof dc, .cb = &app->dialogs_cb, .user = app, .random = table_random};
 	app->dialogs = sipd_dialogs_create(&dc);
@@ -402,6 +424,10 @@ int sipd_app_create(const struct sipd_app_config *cfg, struct sipd_app **out, ch
 	}
 	app->env = (struct sipd_session_env){
 		.size = sizeof app->env, .stack = app->stack, .dialogs = app->dialogs};
+	if (sipd_app_subs_init(app, events)) {
+		sipd_app_destroy(app);
+		return SIPD_ENOMEM;
+	}
 	*out = app;
 	return 0;
 }
@@ -433,6 +459,7 @@ void sipd_app_destroy(struct sipd_app *app)
 		app->tickets = k->next;
 		free(k);
 	}
+	sipd_app_subs_free(app); /* after the stack, which has their timers */
 	if (app->dialogs)
 		sipd_dialogs_destroy(app->dialogs);
 	sipd_hmap_free(&app->owners);

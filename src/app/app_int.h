@@ -44,6 +44,7 @@ struct ticket {
 	struct sipd_app *app;
 	struct sipd_call *call;
 	struct bridge *br;
+	struct sipd_app_sub *sub;
 };
 
 /* sipd_app_create_b2bua(): the caller's INVITE while the target resolves,
@@ -123,6 +124,26 @@ struct sipd_call {
 	size_t nretired;
 };
 
+/* A subscription the app holds (sub.c). */
+struct sipd_app_sub {
+	struct sipd_app_sub *prev, *next; /* every one alive */
+	struct sipd_app_sub *next_ended;
+	struct sipd_app *app;
+	struct sipd_subscription *s; /* NULL while resolving, or refused */
+	struct sipd_app_sub_callbacks cb;
+	void *user;
+	bool notifier;
+	bool ended;  /* `terminated` is due */
+	bool ending; /* destroy asked */
+	uint8_t state; /* enum sipd_sub_state */
+	uint8_t why;   /* enum sipd_sub_reason */
+	unsigned status;
+	/* subscriber: what to send once resolved */
+	struct ticket *ticket;
+	char *uri, *event, *accept, *from, *to, *headers;
+	uint32_t expires;
+};
+
 struct sipd_app {
 	struct sipd_runtime *rt;
 	struct sipd_stack *stack;
@@ -143,6 +164,10 @@ struct sipd_app {
 	struct sipd_call *ended; /* calls whose `terminated` is due, newest first */
 	struct bridge *bridges;
 	struct ticket *tickets;
+	struct sipd_subscriptions *subs;
+	char *events;                    /* packages we notify */
+	struct sipd_app_sub *subs_list;  /* every subscription alive */
+	struct sipd_app_sub *subs_ended; /* those whose `terminated` is due */
 	const struct sipd_msg *cur_ack; /* the ACK being routed to the sessions */
 	struct sipd_app_stats stats;
 	/* calls started in each of the last 10 seconds (calls_per_second) */
@@ -151,6 +176,17 @@ struct sipd_app {
 	bool destroying;
 };
 
+/* Subscriptions (sub.c): the set, made with the app; requests it takes;
+ * a dialog's end; the reaper's part; the resolution of a subscriber's
+ * target; everything freed at the app's end (after the stack). */
+int sipd_app_subs_init(struct sipd_app *app, const char *events);
+bool sipd_app_subs_take(struct sipd_app *app, struct sipd_txn *tx, const struct sipd_msg *req,
+                        const struct sipd_flow *from);
+void sipd_app_subs_dialog_ended(struct sipd_app *app, struct sipd_dialog *d);
+void sipd_app_sub_reap(struct sipd_app *app);
+void sipd_app_sub_resolved(struct sipd_app_sub *w, int status, const struct sipd_target *t,
+                           size_t n);
+void sipd_app_subs_free(struct sipd_app *app);
 /* A new call was made (counts it for calls_per_second). */
 void sipd_app_count_call(struct sipd_app *app);
 /* The call reached `ph`: reported once, in order (call_phase). */

@@ -263,6 +263,7 @@ void sipd_app_reap(void *arg, struct sipd_stack_timer *t, uint64_t now)
 		deliver_end(c);
 		sipd_app_call_free(c);
 	}
+	sipd_app_sub_reap(app);
 }
 
 static void count_answer(struct sipd_call *c)

@@ -433,6 +433,10 @@ static void refresh(struct sipd_subscription *sub, struct sipd_txn *tx, const st
 	if (!e) {
 		/* §4.2.1.4: an unsubscription; the last state goes with the final
 		 * NOTIFY (§3.1.1: Expires 0 also fetches) */
+		if (sub->cb.unsubscribed)
+			sub->cb.unsubscribed(sub->arg, sub, req);
+		if (sub->freed)
+			return;
 		if (queue(sub, SIPD_SUB_TERMINATED, "timeout", -1, sub->state_ctype, current) == 0)
 			pump(sub);
 		else
@@ -505,6 +509,10 @@ static void new_subscription(struct sipd_subscriptions *set, struct sipd_txn *tx
 		/* §12.1.1: a dialog needs the subscriber's Contact */
 		answer(set, tx, req, rc == SIPD_EPARSE ? 400 : 500,
 		       rc == SIPD_EPARSE ? "Missing or bad Contact" : NULL, NULL);
+		/* the application accepted it: it hears of the end (and may free
+		 * it: the subscription is held until we leave it) */
+		sub->reason = SIPD_SUB_END_REJECTED;
+		sipd__sub_set_state(sub, SIPD_SUB_TERMINATED, req);
 		sipd_subscription_free(sub);
 		sipd__sub_leave(sub);
 		return;

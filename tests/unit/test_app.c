@@ -50,6 +50,14 @@ struct party {
 	int got_extra[7];        /* responses received with "X-Extra: 1", by class */
 	int got_extra_bye;       /* of which to a BYE */
 	int expect_uas_rc;       /* what sipd_app_create_uas() must return */
+	/* subscriptions */
+	unsigned sub_refuse;            /* answer new SUBSCRIBEs with this (0: accept) */
+	struct sipd_app_sub *sub;       /* the last one made or accepted */
+	int subscribed, sub_notify, sub_refresh, sub_unsubscribe, sub_terminated;
+	enum sipd_sub_reason sub_why;
+	unsigned sub_status;
+	char sub_body[64];              /* the last NOTIFY's body */
+	char sub_state[64];             /* its Subscription-State */
 	enum sipd_call_end why;
 	void *response_arg;
 	bool inside;       /* in one of our own calls into the app */
@@ -297,10 +305,77 @@ static void on_phase(void *user, struct sipd_app *app, struct sipd_call *call,
 	         sipd_call_phase_name(phase), outbound ? "out" : "in");
 }
 
+/* ---------------------------------------------------------------- subscriptions */
+
+static void on_sub_notify(void *user, struct sipd_app_sub *sub, const struct sipd_msg *notify)
+{
+	struct party *p = user;
+	assert_ptr_equal(sub, p->sub);
+	p->event_inside |= p->inside;
+	p->sub_notify++;
+	snprintf(p->sub_body, sizeof p->sub_body, "%.*s", (int)notify->body.len, notify->body.p);
+	const struct sipd_hdr *h = sipd_msg_find_name(notify, "Subscription-State");
+	snprintf(p->sub_state, sizeof p->sub_state, "%.*s", h ? (int)h->value.len : 0,
+	         h ? h->value.p : "");
+}
+
+static void on_sub_refresh(void *user, struct sipd_app_sub *sub, const struct sipd_msg *req)
+{
+	(void)sub;
+	(void)req;
+	((struct party *)user)->sub_refresh++;
+}
+
+static void on_sub_unsubscribe(void *user, struct sipd_app_sub *sub, const struct sipd_msg *req)
+{
+	(void)sub;
+	(void)req;
+	((struct party *)user)->sub_unsubscribe++;
+}
+
+static void on_sub_terminated(void *user, struct sipd_app_sub *sub, enum sipd_sub_reason why)
+{
+	struct party *p = user;
+	assert_ptr_equal(sub, p->sub);
+	p->event_inside |= p->inside;
+	p->sub_terminated++;
+	p->sub_why = why;
+	p->sub_status = sipd_app_sub_status(sub);
+	assert_int_equal(sipd_app_sub_state(sub), SIPD_SUB_TERMINATED);
+}
+
+static const struct sipd_app_sub_callbacks sub_cb = {.size = sizeof sub_cb,
+                                                     .notify = on_sub_notify,
+                                                     .refresh = on_sub_refresh,
+                                                     .unsubscribe = on_sub_unsubscribe,
+                                                     .terminated = on_sub_terminated};
+
+static void on_subscribe(void *user, struct sipd_app *app, struct sipd_app_sub *sub,
+                         const struct sipd_msg *req, struct sipd_sub_answer *ans)
+{
+	(void)app;
+	(void)req;
+	struct party *p = user;
+	p->subscribed++;
+	assert_true(sipd_app_sub_is_notifier(sub));
+	assert_string_equal(sipd_app_sub_event(sub), "presence");
+	if (p->sub_refuse) {
+		ans->code = p->sub_refuse;
+		return;
+	}
+	static const char open[] = "open";
+	ans->content_type = "text/plain";
+	ans->body = (struct sipd_str){open, sizeof open - 1};
+	p->sub = sub;
+	sipd_app_sub_set_callbacks(sub, &sub_cb, p);
+}
+
 static const struct sipd_app_callbacks app_cb = {.size = sizeof app_cb,
                                                  .invite = on_invite,
                                                  .incoming_cancelled = on_incoming_cancelled,
-                                                 .call_phase = on_phase};
+                                                 .call_phase = on_phase,
+                                                 .subscribe = on_subscribe};
+
 
 static void on_trace(void *user, bool sent, const struct sipd_flow *flow, const char *data,
                      size_t len)
@@ -326,7 +401,8 @@ static void party_open_with(struct party *p, const char *const *listen, size_t n
 	                              .trace = on_trace,
 	                              .loop = &loop,
 	                              .cb = &app_cb,
-	                              .user = p};
+	                              .user = p,
+	                              .events = "presence"};
 	char err[256];
 	assert_int_equal(sipd_app_create(&cfg, &p->app, err, sizeof err), 0);
 	p->port = sipd_runtime_local(sipd_app_runtime(p->app), 0)->addr.port;
@@ -523,6 +599,87 @@ static void app_uas_extra_headers(void **state)
 	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
 	assert_true(run_until(&b.failed, before + 1, 3000));
 	assert_int_equal(b.failed_code, 500);
+	party_close(&a);
+	party_close(&b);
+}
+
+/* B subscribes to A's presence (RFC 6665): A's `subscribe` accepts with a
+ * body, the first NOTIFY brings it; a later state goes with
+ * sipd_app_sub_notify(); destroy() at the notifier sends NOTIFY terminated,
+ * at the subscriber an unsubscription (the notifier hears `unsubscribe`).
+ * A refusal, and a package A does not notify (489, §7.2.2), end the
+ * subscriber's with the status. Every event from the loop, `terminated`
+ * once on each side. */
+static void rfc6665_app_subscriptions(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_app_subscribe_opts o = {.size = sizeof o,
+	                                    .event = "presence",
+	                                    .expires = 600,
+	                                    .accept = "text/plain",
+	                                    .cb = &sub_cb,
+	                                    .user = &b};
+	/* 1. the notifier ends it */
+	b.inside = true;
+	assert_int_equal(sipd_app_subscribe(b.app, uri, &o, &b.sub), 0);
+	b.inside = false;
+	assert_true(run_until(&b.sub_notify, 1, 3000));
+	assert_int_equal(a.subscribed, 1);
+	assert_string_equal(b.sub_body, "open");
+	assert_non_null(strstr(b.sub_state, "active"));
+	assert_int_equal(sipd_app_sub_state(b.sub), SIPD_SUB_ACTIVE);
+	assert_false(sipd_app_sub_is_notifier(b.sub));
+	assert_int_equal(sipd_app_sub_notify(b.sub, "text/plain", "x"), SIPD_EINVAL);
+	a.inside = true;
+	assert_int_equal(sipd_app_sub_notify(a.sub, "text/plain", "closed"), 0);
+	a.inside = false;
+	assert_true(run_until(&b.sub_notify, 2, 3000));
+	assert_string_equal(b.sub_body, "closed");
+	a.inside = true;
+	assert_int_equal(sipd_app_sub_destroy(a.sub, NULL), 0);
+	assert_int_equal(sipd_app_sub_destroy(a.sub, NULL), SIPD_ESTATE);
+	a.inside = false;
+	assert_true(run_until(&b.sub_terminated, 1, 3000));
+	assert_true(run_until(&a.sub_terminated, 1, 3000));
+	assert_non_null(strstr(b.sub_state, "terminated"));
+	assert_int_equal(b.sub_why, SIPD_SUB_END_NORESOURCE);
+	assert_int_equal(a.sub_unsubscribe, 0);
+	/* 2. the subscriber ends it */
+	b.sub_notify = b.sub_terminated = a.sub_terminated = 0;
+	assert_int_equal(sipd_app_subscribe(b.app, uri, &o, &b.sub), 0);
+	assert_true(run_until(&b.sub_notify, 1, 3000));
+	b.inside = true;
+	assert_int_equal(sipd_app_sub_destroy(b.sub, NULL), 0);
+	b.inside = false;
+	assert_true(run_until(&b.sub_terminated, 1, 3000));
+	assert_true(run_until(&a.sub_terminated, 1, 3000));
+	assert_int_equal(a.sub_unsubscribe, 1);
+	assert_int_equal(a.subscribed, 2);
+	/* 3. refused */
+	a.sub_refuse = 403;
+	b.sub_terminated = 0;
+	assert_int_equal(sipd_app_subscribe(b.app, uri, &o, &b.sub), 0);
+	assert_true(run_until(&b.sub_terminated, 1, 3000));
+	assert_int_equal(b.sub_why, SIPD_SUB_END_REFUSED);
+	assert_int_equal(b.sub_status, 403);
+	/* 4. a package A does not notify */
+	o.event = "dialog";
+	b.sub_terminated = 0;
+	assert_int_equal(sipd_app_subscribe(b.app, uri, &o, &b.sub), 0);
+	assert_true(run_until(&b.sub_terminated, 1, 3000));
+	assert_int_equal(b.sub_status, 489);
+	assert_int_equal(a.subscribed, 3);
+	/* 5. no event: refused at once */
+	o.event = NULL;
+	struct sipd_app_sub *none;
+	assert_int_equal(sipd_app_subscribe(b.app, uri, &o, &none), SIPD_EINVAL);
+	assert_false(a.event_inside);
+	assert_false(b.event_inside);
 	party_close(&a);
 	party_close(&b);
 }
@@ -1007,6 +1164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(app_call_modify_requests_bye),
 		cmocka_unit_test(app_uas_extra_headers),
+		cmocka_unit_test(rfc6665_app_subscriptions),
 		cmocka_unit_test(rfc3264_8_4_hold_unhold),
 		cmocka_unit_test(rfc6337_3_1_refused_modify),
 		cmocka_unit_test(app_reject),
