@@ -107,6 +107,15 @@ struct sipd_app_callbacks {
 	 * an empty ACTIVE state, and ends by its expiry or the subscriber. */
 	void (*subscribe)(void *user, struct sipd_app *app, struct sipd_app_sub *sub,
 	                  const struct sipd_msg *req, struct sipd_sub_answer *ans);
+	/* The progress of each b2bua the app made (create_b2bua), as call_phase
+	 * reports calls, leg by leg: the caller's leg (A, inbound) from EARLY on
+	 * (its TRYING is the `invite` callback), the callee's (B, outbound) from
+	 * TRYING, when its INVITE leaves. From the loop, in order, never twice;
+	 * TERMINATED of both legs comes before the b2bua's `ended`. A call
+	 * refused before any b2bua exists (its target unreachable) reports
+	 * nothing here. NULL: no stream. */
+	void (*bridge_phase)(void *user, struct sipd_app *app, struct sipd_b2bua *b,
+	                     enum sipd_b2bua_leg leg, enum sipd_call_phase phase);
 };
 
 struct sipd_app_config {

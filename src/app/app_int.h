@@ -63,6 +63,7 @@ struct bridge {
 	const char *const *no_copy;
 	uint8_t rel;
 	bool answered;
+	int8_t phase[2]; /* the last phase reported of each leg (bridge_phase); -1: none */
 };
 
 /* A request of ours within the call, waiting for its final response. */

@@ -51,10 +51,29 @@ static long br_rewrite(void *arg, struct sipd_b2bua *b, enum sipd_b2bua_leg from
 	return br->cb.rewrite ? br->cb.rewrite(br->arg, b, from, sdp, out, cap) : -1;
 }
 
+/* One leg reached `ph`: reported once, in order. */
+static void br_phase(struct bridge *br, struct sipd_b2bua *b, enum sipd_b2bua_leg leg,
+                     enum sipd_call_phase ph)
+{
+	if ((int)ph <= br->phase[leg])
+		return;
+	br->phase[leg] = (int8_t)ph;
+	struct sipd_app *app = br->app;
+	if (app->cb.bridge_phase)
+		app->cb.bridge_phase(app->user, app, b, leg, ph);
+}
+
 static void br_leg_state(void *arg, struct sipd_b2bua *b, enum sipd_b2bua_leg leg,
                          enum sipd_session_state st, enum sipd_session_end why)
 {
 	struct bridge *br = arg;
+	switch (st) {
+	case SIPD_SESSION_EARLY: br_phase(br, b, leg, SIPD_CALL_EARLY); break;
+	case SIPD_SESSION_WAIT_ACK:
+	case SIPD_SESSION_CONFIRMED: br_phase(br, b, leg, SIPD_CALL_CONFIRMED); break;
+	case SIPD_SESSION_TERMINATED: br_phase(br, b, leg, SIPD_CALL_TERMINATED); break;
+	default: break;
+	}
 	if (leg == SIPD_B2BUA_A && st == SIPD_SESSION_WAIT_ACK && !br->answered) {
 		br->answered = true;
 		br->app->stats.calls_answered++;
@@ -66,6 +85,10 @@ static void br_leg_state(void *arg, struct sipd_b2bua *b, enum sipd_b2bua_leg le
 static void br_ended(void *arg, struct sipd_b2bua *b)
 {
 	struct bridge *br = arg;
+	/* every leg that was reported ends in the stream before `ended` */
+	for (int leg = SIPD_B2BUA_A; leg <= SIPD_B2BUA_B; leg++)
+		if (br->phase[leg] >= 0)
+			br_phase(br, b, (enum sipd_b2bua_leg)leg, SIPD_CALL_TERMINATED);
 	bridge_over(br);
 	if (br->cb.ended)
 		br->cb.ended(br->arg, b);
@@ -115,7 +138,9 @@ void sipd_app_bridge_resolved(struct bridge *br, int status, const struct sipd_t
 	if (sipd_b2bua_create(&app->env, tx, &br->from, &o, app_now(app), &br->b)) {
 		br->b = NULL; /* the caller was answered by the b2bua */
 		sipd_app_bridge_end_unstarted(br);
+		return;
 	}
+	br_phase(br, br->b, SIPD_B2BUA_B, SIPD_CALL_TRYING); /* its INVITE is out */
 }
 
 int sipd_app_create_b2bua(struct sipd_app *app, struct sipd_incoming *in, const char *uri,
@@ -137,6 +162,8 @@ int sipd_app_create_b2bua(struct sipd_app *app, struct sipd_incoming *in, const 
 		return sipd_app_incoming_fail(in, 503, SIPD_ENOMEM);
 	br->app = app;
 	br->from = in->from;
+	br->phase[SIPD_B2BUA_A] = SIPD_CALL_TRYING; /* the `invite` callback was that */
+	br->phase[SIPD_B2BUA_B] = -1;
 	app_copy_sized(&br->cb, sizeof br->cb, opts->cb);
 	br->arg = opts->arg;
 	br->copy_only = opts->copy_only;

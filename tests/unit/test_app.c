@@ -58,6 +58,7 @@ struct party {
 	unsigned sub_status;
 	char sub_body[64];              /* the last NOTIFY's body */
 	char sub_state[64];             /* its Subscription-State */
+	char leg_phases[2][64];         /* bridge_phase, by leg: "name name ..." */
 	enum sipd_call_end why;
 	void *response_arg;
 	bool inside;       /* in one of our own calls into the app */
@@ -370,11 +371,25 @@ static void on_subscribe(void *user, struct sipd_app *app, struct sipd_app_sub *
 	sipd_app_sub_set_callbacks(sub, &sub_cb, p);
 }
 
+static void on_bridge_phase(void *user, struct sipd_app *app, struct sipd_b2bua *b,
+                            enum sipd_b2bua_leg leg, enum sipd_call_phase phase)
+{
+	(void)app;
+	struct party *p = user;
+	assert_non_null(b);
+	p->event_inside |= p->inside;
+	char *out = p->leg_phases[leg];
+	size_t n = strlen(out);
+	snprintf(out + n, sizeof p->leg_phases[0] - n, "%s%s", n ? " " : "",
+	         sipd_call_phase_name(phase));
+}
+
 static const struct sipd_app_callbacks app_cb = {.size = sizeof app_cb,
                                                  .invite = on_invite,
                                                  .incoming_cancelled = on_incoming_cancelled,
                                                  .call_phase = on_phase,
-                                                 .subscribe = on_subscribe};
+                                                 .subscribe = on_subscribe,
+                                                 .bridge_phase = on_bridge_phase};
 
 
 static void on_trace(void *user, bool sent, const struct sipd_flow *flow, const char *data,
@@ -948,6 +963,10 @@ static void app_b2bua(void **state)
 	assert_true(run_until(&m.ended, 1, 3000));
 	assert_int_equal(a.why, SIPD_CALL_END_REMOTE);
 	assert_int_equal(m.ended_null, 0);
+	/* the b2bua's legs in the stream, each in order, both over by `ended` */
+	assert_string_equal(m.leg_phases[SIPD_B2BUA_A], "early confirmed terminated");
+	assert_string_equal(m.leg_phases[SIPD_B2BUA_B], "trying early confirmed terminated");
+	assert_false(m.event_inside);
 	struct sipd_app_stats sm;
 	sipd_app_stats(m.app, &sm);
 	assert_int_equal(sm.calls_total, 1);
