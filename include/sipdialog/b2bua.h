@@ -84,6 +84,12 @@ struct sipd_b2bua_opts {
 	 * them (RFC 3261 §22.2) instead of being relayed. NULL: relayed (as
 	 * 403: the challenge is for us, not the caller). */
 	struct sipd_auth_client *auth;
+	/* RFC 3263 §4.3: where the B leg's INVITE goes next when `flow` does not
+	 * answer before any provisional response (a timeout, a transport error,
+	 * or 503): each in turn, over the same listener (b_contact stays).
+	 * Copied; NULL: nowhere else. */
+	const struct sipd_flow *b_next;
+	size_t b_nnext;
 };
 
 /* Starts a B2BUA for an incoming INVITE (its server transaction and flow,

@@ -43,6 +43,11 @@ struct sipd_b2bua {
 	struct sipd_auth_client *auth;  /* credentials for the B leg (borrowed) */
 	struct sipd_session *challenged[2]; /* B legs a 401/407 ended (freed with us) */
 	unsigned tries;
+	/* RFC 3263 §4.3: the B leg's other targets, and the legs that failed */
+	struct sipd_flow *next;
+	size_t nnext, next_i;
+	struct sipd_session **retired; /* nnext slots, freed with us */
+	bool b_provisional;            /* the B leg had a provisional: no failover */
 };
 
 /* Headers that belong to one hop, one dialog or one transaction, credentials
@@ -212,6 +217,19 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 	}
 	if (st != SIPD_SESSION_TERMINATED)
 		return;
+	/* RFC 3263 §4.3: the target did not answer (timeout, transport error)
+	 * or answered 503 before anything else: the next one */
+	unsigned code = msg && !msg->is_request ? msg->status : 503;
+	if (leg == SIPD_B2BUA_B && !b->b_provisional && !b->a_answered && !over(peer) &&
+	    b->next_i < b->nnext && (code == 503 || code == 408) &&
+	    (why == SIPD_SESSION_END_REJECTED || why == SIPD_SESSION_END_ERROR)) {
+		b->retired[b->next_i] = s; /* freed with us: we are in its callback */
+		b->leg[SIPD_B2BUA_B] = NULL;
+		b->breq->flow = b->next[b->next_i++];
+		if (start_b(b, b->tries > 0, now) == 0)
+			return;
+		/* not sent: the failure goes to the caller as it came */
+	}
 	/* the callee challenged our INVITE: the same again with credentials,
 	 * as often as the digest rules allow (RFC 3261 §22.2, §22.1) */
 	if (leg == SIPD_B2BUA_B && why == SIPD_SESSION_END_REJECTED && msg && b->auth &&
@@ -252,6 +270,8 @@ static void on_provisional(void *arg, struct sipd_session *s, const struct sipd_
 {
 	struct sipd_b2bua *b = arg;
 	struct sipd_session *a = b->leg[SIPD_B2BUA_A];
+	if (s == b->leg[SIPD_B2BUA_B])
+		b->b_provisional = true;
 	if (s != b->leg[SIPD_B2BUA_B] || b->a_answered || over(a))
 		return;
 	char buf[4096];
@@ -513,6 +533,20 @@ int sipd_b2bua_create(const struct sipd_session_env *env, struct sipd_txn *invit
 		memcpy(&b->cb, o->cb, o->cb->size < sizeof b->cb ? o->cb->size : sizeof b->cb);
 	b->arg = o->arg;
 	b->auth = o->auth;
+	if (o->b_next && o->b_nnext) {
+		b->next = malloc(o->b_nnext * sizeof *b->next);
+		b->retired = calloc(o->b_nnext, sizeof *b->retired);
+		if (!b->next || !b->retired) {
+			free(b->next);
+			free(b->retired);
+			free(b);
+			struct sipd_response r = {.size = sizeof r, .code = 500};
+			sipd_txn_respond(invite, &r, now);
+			return SIPD_ENOMEM;
+		}
+		memcpy(b->next, o->b_next, o->b_nnext * sizeof *b->next);
+		b->nnext = o->b_nnext;
+	}
 	sipd_stack_timer_init(&b->reaper, reap, b);
 	struct sipd_session_opts ao = {.size = sizeof ao,
 	                               .dialog = {.size = sizeof ao.dialog,
@@ -527,6 +561,8 @@ int sipd_b2bua_create(const struct sipd_session_env *env, struct sipd_txn *invit
 			struct sipd_response r = {.size = sizeof r, .code = 503};
 			sipd_txn_respond(invite, &r, now);
 		}
+		free(b->next);
+		free(b->retired);
 		free(b);
 		return rc;
 	}
@@ -595,6 +631,10 @@ void sipd_b2bua_free(struct sipd_b2bua *b)
 	sipd_session_free(b->leg[SIPD_B2BUA_B]);
 	for (unsigned i = 0; i < b->tries; i++)
 		sipd_session_free(b->challenged[i]);
+	for (size_t i = 0; i < b->next_i; i++)
+		sipd_session_free(b->retired[i]);
+	free(b->next);
+	free(b->retired);
 	free(b->breq);
 	free(b);
 }

@@ -121,6 +121,14 @@ void sipd_app_bridge_resolved(struct bridge *br, int status, const struct sipd_t
 		return;
 	}
 	const struct sipd_target *to = &t[i - 1];
+	/* RFC 3263 §4.3: the targets after it that the same listener reaches
+	 * (our Contact on the B leg stays right) */
+	struct sipd_flow next[8];
+	size_t nnext = 0;
+	for (size_t j = i; j < n && nnext < sizeof next / sizeof next[0]; j++)
+		if (t[j].transport == to->transport && t[j].addr.family == to->addr.family)
+			next[nnext++] = (struct sipd_flow){
+				.transport = t[j].transport, .local = (uint16_t)local, .remote = t[j].addr};
 	struct sipd_b2bua_opts o = {
 		.size = sizeof o,
 		.target = app_str_of(br->uri),
@@ -134,6 +142,8 @@ void sipd_app_bridge_resolved(struct bridge *br, int status, const struct sipd_t
 		.rel_policy = br->rel,
 		.cb = &bridge_cb,
 		.arg = br,
+		.b_next = next,
+		.b_nnext = nnext,
 	};
 	if (sipd_b2bua_create(&app->env, tx, &br->from, &o, app_now(app), &br->b)) {
 		br->b = NULL; /* the caller was answered by the b2bua */

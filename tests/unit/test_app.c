@@ -1101,6 +1101,64 @@ static void rfc3263_4_3_uac_failover(void **state)
  * after the INVITE's trying and proceeding), in order, with directions, and
  * the calls-per-second figure. The callee answers 180 with its To tag, so
  * the caller goes from trying straight to early. */
+/* RFC 3263 §4.3 on a b2bua's B leg: the target's name resolves to a TCP
+ * port nobody listens on (first by SRV priority) and to the callee; the
+ * refused connection makes way for the next target, and the call goes
+ * through. */
+static void rfc3263_4_3_b2bua_failover(void **state)
+{
+	(void)state;
+	struct party a, m, b;
+	static const char *const tcp_only[] = {"tcp:127.0.0.1:0"};
+	party_open_with(&a, tcp_only, 1, NULL);
+	uv_tcp_t probe;
+	uv_tcp_init(&loop, &probe);
+	struct sockaddr_in sa;
+	uv_ip4_addr("127.0.0.1", 0, &sa);
+	uv_tcp_bind(&probe, (struct sockaddr *)&sa, 0);
+	int sl = sizeof sa;
+	uv_tcp_getsockname(&probe, (struct sockaddr *)&sa, &sl);
+	unsigned dead = ntohs(sa.sin_port);
+	uv_close((uv_handle_t *)&probe, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	char srv1[128], srv2[128];
+	snprintf(srv1, sizeof srv1, "--srv-host=_sip._tcp.b2b.test,dead.b2b.test,%u,10,0", dead);
+	snprintf(srv2, sizeof srv2, "--srv-host=_sip._tcp.b2b.test,live.b2b.test,%u,20,0",
+	         (unsigned)a.port);
+	const char *rec[] = {
+		"--naptr-record=b2b.test,10,10,s,SIP+D2T,,_sip._tcp.b2b.test",
+		srv1,
+		srv2,
+		"--host-record=dead.b2b.test,127.0.0.1",
+		"--host-record=live.b2b.test,127.0.0.1",
+	};
+	if (!dns_start(rec, sizeof rec / sizeof rec[0])) {
+		party_close(&a);
+		skip();
+	}
+	char dns[32];
+	snprintf(dns, sizeof dns, "127.0.0.1:%d", dns_port);
+	static const char *const both[] = {"udp:127.0.0.1:0", "tcp:127.0.0.1:0"};
+	party_open_with(&m, both, 2, dns);
+	party_open(&b);
+	m.mode = MODE_BRIDGE;
+	m.target = "sip:a@b2b.test";
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:m@127.0.0.1:%u", (unsigned)m.port);
+	struct sipd_uac_opts o = {.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	bool up = run_until(&b.answered, 1, 8000);
+	dns_stop();
+	assert_true(up);
+	assert_int_equal(m.invites_sent[SIPD_TP_TCP], 2); /* the dead target, then the live one */
+	assert_true(run_until(&a.ack, 1, 3000));
+	hang_up(&a, &b);
+	assert_true(run_until(&m.ended, 1, 3000));
+	party_close(&a);
+	party_close(&m);
+	party_close(&b);
+}
+
 static void app_call_phases_and_rate(void **state)
 {
 	(void)state;
@@ -1194,6 +1252,7 @@ int main(void)
 		cmocka_unit_test(rfc3263_unreachable),
 		cmocka_unit_test(app_b2bua),
 		cmocka_unit_test(rfc3263_4_3_uac_failover),
+		cmocka_unit_test(rfc3263_4_3_b2bua_failover),
 		cmocka_unit_test(app_call_phases_and_rate),
 		cmocka_unit_test(app_errors),
 		cmocka_unit_test(app_destroy_with_calls_up),
