@@ -59,6 +59,7 @@ struct uas {
 	bool stopping;    /* a signal came: every call ends with BYE */
 	size_t live;      /* sessions not yet terminated */
 	uint64_t requests, calls, answered, ended, ack_timeouts;
+	uint64_t busy; /* INVITEs refused 503 over --max-calls */
 	struct call *open;
 };
 
@@ -344,6 +345,7 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 		struct sipd_response r = {.size = sizeof r, .code = 503, .to_tag = {tag, sizeof tag},
 		                          .headers = {"Retry-After: 5\r\n", 16}};
 		sipd_txn_respond(tx, &r, sipd_runtime_now(u->rt));
+		u->busy++;
 		return 0;
 	}
 	struct call *c = calloc(1, sizeof *c);
@@ -413,6 +415,7 @@ static void print_counters(struct uas *u, const char *event)
 	                                 {"answered", u->answered},
 	                                 {"ended", u->ended},
 	                                 {"open", u->live},
+	                                 {"busy", u->busy},
 	                                 {"transfers", transfers_placed(u->transfers)},
 	                                 {"transfers_answered", transfers_answered(u->transfers)}};
 	/* the transfer counters with --accept-refer only */

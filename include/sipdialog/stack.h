@@ -123,7 +123,9 @@ struct sipd_stack_config {
 	size_t size; /* sizeof(struct sipd_stack_config) */
 	uint32_t t1, t2, t4;   /* ms; 0: 500, 4000, 5000 (§17.1.1.1, table 4) */
 	struct sipd_parse_limits limits;
-	uint32_t max_transactions;  /* 0: 100000; beyond it requests get 503 */
+	uint32_t max_transactions;  /* 0: 100000; beyond it new requests get 503 with
+	                               Retry-After; requests within a dialog and CANCEL
+	                               only beyond a quarter more */
 	const struct sipd_local *locals;
 	size_t nlocals;
 	/* Methods the application handles, for Allow and 405 (§8.2.1).

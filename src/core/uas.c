@@ -207,8 +207,14 @@ void sipd_core_request(struct sipd_stack *st, const struct sipd_msg *m,
 		sipd_txl_on_request(&st->txl, tx, m, now); /* a retransmission */
 		return;
 	}
-	if (st->stats.server_txns >= st->cfg.max_transactions) {
-		/* Overload: no state for new work (RFC 3261 §21.5.4). */
+	/* Overload: no state for new work (RFC 3261 §21.5.4). Requests within a
+	 * dialog, and CANCELs, have a reserve of a quarter more: the calls
+	 * already up keep working while new ones are refused, and memory stays
+	 * bounded even when a peer makes up in-dialog requests. */
+	uint64_t cap = st->cfg.max_transactions;
+	if (m->to.tag.len || m->method == SIPD_METHOD_CANCEL)
+		cap += cap / 4;
+	if (st->stats.server_txns >= cap) {
 		sipd_core_stateless(st, m, from, 503, NULL, "Retry-After: 5\r\n");
 		return;
 	}

@@ -81,6 +81,12 @@ static void forwarding(struct sipd_stack_config *cfg)
 	cfg->forwarding = true;
 }
 
+static void capped(struct sipd_stack_config *cfg)
+{
+	tweak(cfg);
+	cfg->max_transactions = 8;
+}
+
 struct fixture {
 	struct sim sim;
 };
@@ -114,6 +120,12 @@ static int setup_forwarding(void **state)
 {
 	static const struct sim_app app = {.request = take_invite};
 	return setup_with(state, &app, forwarding);
+}
+
+static int setup_capped(void **state)
+{
+	static const struct sim_app app = {.request = decline};
+	return setup_with(state, &app, capped);
 }
 
 static int teardown(void **state)
@@ -303,6 +315,36 @@ static void rfc3581_4_response_to_source_port(void **state)
 	assert_int_equal(f->sim.log[0].to, -1);
 }
 
+/* §21.5.4: over max_transactions new work gets 503 with Retry-After; the
+ * requests of dialogs already up (and CANCEL) have a reserve of a quarter
+ * more, so that established calls keep working under a flood of new ones;
+ * past the reserve they are refused too (memory stays bounded). */
+static void rfc3261_21_5_4_transaction_cap_503_with_dialog_reserve(void **state)
+{
+	struct fixture *f = *state;
+	char branch[16];
+	for (int i = 0; i < 8; i++) { /* each stays for Timer J (64*T1 over UDP) */
+		snprintf(branch, sizeof branch, "cap%d", i);
+		inject(f, req("OPTIONS", branch, NULL, NULL, NULL));
+		assert_true(strncmp(last(f), "SIP/2.0 200 ", 12) == 0);
+	}
+	inject(f, req("OPTIONS", "cap8", NULL, NULL, NULL));
+	assert_true(strncmp(last(f), "SIP/2.0 503 ", 12) == 0);
+	assert_non_null(strstr(last(f), "\r\nRetry-After: "));
+	/* within a dialog: taken (here 481: no such dialog), twice */
+	inject(f, req("BYE", "capd1", ";tag=up", NULL, NULL));
+	assert_true(strncmp(last(f), "SIP/2.0 481 ", 12) == 0);
+	inject(f, req("BYE", "capd2", ";tag=up", NULL, NULL));
+	assert_true(strncmp(last(f), "SIP/2.0 481 ", 12) == 0);
+	/* the reserve (8 / 4) is spent */
+	inject(f, req("BYE", "capd3", ";tag=up", NULL, NULL));
+	assert_true(strncmp(last(f), "SIP/2.0 503 ", 12) == 0);
+	/* Timer J frees them all: new work is taken again */
+	sim_run(&f->sim, f->sim.now + 64 * 500 + 1000);
+	inject(f, req("OPTIONS", "cap9", NULL, NULL, NULL));
+	assert_true(strncmp(last(f), "SIP/2.0 200 ", 12) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +370,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rfc3261_9_2_cancel_200_then_487, setup_take, teardown),
 		cmocka_unit_test_setup_teardown(rfc3581_4_response_to_source_port, setup_decline,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(rfc3261_21_5_4_transaction_cap_503_with_dialog_reserve,
+		                                setup_capped, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
