@@ -697,9 +697,15 @@ machine_report() {
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 	# shellcheck disable=SC1091
 	os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
+	# the sources measured, as recorded when the measuring began (a report
+	# rewritten later says which commit it was written at too)
+	measured=$(machine_value measured)
 	commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "none")
-	if [ -n "$(git -C "$ROOT" status --porcelain -- src include 2>/dev/null)" ]; then
-		commit="$commit, with uncommitted changes under src/ or include/"
+	if [ -n "$measured" ]; then
+		[ "$measured" = "$commit" ] || measured="$measured (report written at $commit)"
+		commit=$measured
+	else
+		commit="not recorded for this run; report written at $commit"
 	fi
 	cat <<EOF
 ## Machine
@@ -784,11 +790,14 @@ EOF
 }
 
 if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
+	MEASURED_AT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
+	[ -z "$(git -C "$ROOT" status --porcelain -- src include tools 2>/dev/null)" ] ||
+		MEASURED_AT="$MEASURED_AT with uncommitted changes under src/, include/ or tools/"
 	for s in $MEASURE; do
 		"section_${s}_run"
 	done
 	# Kept with the results, so that a report rewritten later tells the truth.
-	printf 'load_start\t%s\nload_end\t%s\nsteal\t%s\t%s\n' "$LOAD_AT_START" "$(load_average)" \
-		"$CPU_AT_START" "$(cpu_counters)" > "$RESULTS/machine.tsv"
+	printf 'load_start\t%s\nload_end\t%s\nsteal\t%s\t%s\nmeasured\t%s\n' "$LOAD_AT_START" \
+		"$(load_average)" "$CPU_AT_START" "$(cpu_counters)" "$MEASURED_AT" > "$RESULTS/machine.tsv"
 fi
 write_report
