@@ -404,6 +404,20 @@ struct sipd_uac_opts {
 	const struct sipd_st_config *timer;
 	const struct sipd_call_callbacks *cb; /* copied */
 	void *user;
+	/* An outbound proxy (RFC 3261 §8.1.2): a sip: or sips: URI. The INVITE
+	 * goes there (it is resolved instead of the Request-URI) with a Route
+	 * naming it as a loose router (";lr" added). NULL: none. Copied. */
+	const char *proxy;
+	/* Credentials for a 401 or 407 (RFC 3261 §22.2): the INVITE is sent
+	 * again with digest credentials (same Call-ID, CSeq one more), as often
+	 * as the digest rules allow (§22.1: not again with credentials just
+	 * refused, unless the nonce was stale). NULL: the challenge is the
+	 * call's failure. Copied. */
+	const char *username, *password;
+	/* Redirects (RFC 3261 §8.1.3.4): a 3xx with a Contact sends the INVITE
+	 * to its first sip/sips URI (the new Request-URI; To unchanged), at most
+	 * this many times; 0: a 3xx is the call's failure. */
+	unsigned max_redirects;
 };
 
 /* Calls `uri` (a sip: or sips: URI, the Request-URI): resolves it as RFC

@@ -121,8 +121,14 @@ struct sipd_call {
 	struct sipd_st_config timer;
 	struct sipd_target *targets; /* the resolution's, in order */
 	size_t ntargets, next_target;
-	struct sipd_session **retired; /* sessions of targets that failed, ntargets slots */
-	size_t nretired;
+	struct sipd_session **retired; /* sessions of targets that failed, challenged or
+	                                  redirected (freed with the call) */
+	size_t nretired, retired_cap;
+	char *proxy;                  /* outbound proxy URI */
+	struct sipd_auth_client *auth; /* credentials for 401/407 */
+	unsigned auth_tries;          /* INVITEs sent with credentials since the last target */
+	unsigned redirects, max_redirects;
+	uint32_t cseq;                /* of the INVITE (one more for each retry) */
 };
 
 /* A subscription the app holds (sub.c). */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sipdialog/auth.h>
+
 #include "app/app_int.h"
 
 /* ---------------------------------------------------------------- small helpers */
@@ -207,6 +209,8 @@ void sipd_app_call_free(struct sipd_call *c)
 	for (size_t i = 0; i < c->nretired; i++)
 		sipd_session_free(c->retired[i]);
 	free(c->retired);
+	free(c->proxy);
+	sipd_auth_client_destroy(c->auth);
 	free(c->targets);
 	free(c->reqs);
 	free(c->end_msg);
@@ -278,19 +282,95 @@ static void count_answer(struct sipd_call *c)
 
 static int uac_send(struct sipd_call *c);
 
+/* The session of an INVITE that failed, kept until the call goes (we are in
+ * its callback); false when there is no room for it. */
+static bool retire(struct sipd_call *c)
+{
+	if (c->nretired == c->retired_cap) {
+		size_t cap = c->retired_cap ? c->retired_cap * 2 : 4;
+		struct sipd_session **r = realloc(c->retired, cap * sizeof *r);
+		if (!r)
+			return false;
+		c->retired = r;
+		c->retired_cap = cap;
+	}
+	c->retired[c->nretired++] = c->s;
+	c->s = NULL;
+	return true;
+}
+
 /* RFC 3263 §4.3: a target that times out, cannot be reached or answers 503
  * before anything else makes way for the next one. */
 static bool uac_failover(struct sipd_call *c, enum sipd_session_end why, const struct sipd_msg *msg)
 {
 	unsigned code = msg ? msg->status : 503;
-	if (c->local_end || c->provisional || c->next_target >= c->ntargets ||
-	    c->nretired == c->ntargets ||
+	if (c->provisional || c->next_target >= c->ntargets ||
 	    (why != SIPD_SESSION_END_REJECTED && why != SIPD_SESSION_END_ERROR) ||
-	    (code != 503 && code != 408))
+	    (code != 503 && code != 408) || !retire(c))
 		return false;
-	c->retired[c->nretired++] = c->s; /* freed with the call: we are in its callback */
-	c->s = NULL;
 	return uac_send(c) == 0;
+}
+
+/* RFC 3261 §22.2: a challenge answered with credentials, to the same
+ * target, CSeq one more (§8.1.3.5). */
+static bool uac_authenticate(struct sipd_call *c, const struct sipd_msg *msg)
+{
+	if (!c->auth || c->auth_tries >= 2 || sipd_auth_client_challenge(c->auth, msg) ||
+	    sipd_auth_client_give_up(c->auth, c->auth_tries) || !c->next_target || !retire(c))
+		return false;
+	c->auth_tries++;
+	c->cseq++;
+	c->next_target--; /* the same target again */
+	return uac_send(c) == 0;
+}
+
+/* RFC 3261 §8.1.3.4: a 3xx sends the INVITE to its first Contact that is a
+ * sip or sips URI (resolved anew, or through the proxy), CSeq one more. */
+static bool uac_redirect(struct sipd_call *c, const struct sipd_msg *msg)
+{
+	if (c->redirects >= c->max_redirects)
+		return false;
+	struct sipd_hdr_iter it;
+	struct sipd_str v;
+	struct sipd_nameaddr na;
+	char *uri = NULL;
+	sipd_hdr_iter_init(&it, msg, SIPD_HDR_CONTACT);
+	while (!uri && sipd_hdr_iter_next(&it, &v))
+		if (sipd_nameaddr_parse(&na, v, false, NULL) == 0 &&
+		    (na.uri.kind == SIPD_URI_SIP || na.uri.kind == SIPD_URI_SIPS) &&
+		    (uri = malloc(na.uri.raw.len + 1))) {
+			memcpy(uri, na.uri.raw.p, na.uri.raw.len);
+			uri[na.uri.raw.len] = 0;
+		}
+	if (!uri)
+		return false;
+	if (!retire(c)) {
+		free(uri);
+		return false;
+	}
+	free(c->uri);
+	c->uri = uri;
+	c->redirects++;
+	c->cseq++;
+	c->auth_tries = 0;
+	c->provisional = false;
+	/* the new target's resolution; its answer sends the INVITE */
+	return sipd_app_resolve(c->app, c->proxy ? c->proxy : c->uri, c, NULL, &c->ticket) == 0;
+}
+
+/* What a UAC call does with a failure before its answer: credentials,
+ * a redirect, the next target, or nothing (the call fails). */
+static bool uac_retry(struct sipd_call *c, enum sipd_session_end why, const struct sipd_msg *msg)
+{
+	if (c->local_end)
+		return false;
+	if (why == SIPD_SESSION_END_REJECTED && msg && !msg->is_request) {
+		if ((msg->status == 401 || msg->status == 407) && c->auth)
+			return uac_authenticate(c, msg);
+		if (msg->status >= 300 && msg->status < 400)
+			return uac_redirect(c, msg);
+	}
+	return uac_failover(c, why, msg);
 }
 
 static void s_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
@@ -320,7 +400,7 @@ static void s_state(void *arg, struct sipd_session *s, enum sipd_session_state s
 		}
 		break;
 	case SIPD_SESSION_TERMINATED:
-		if (!c->uas && !c->answered && uac_failover(c, why, msg))
+		if (!c->uas && !c->answered && uac_retry(c, why, msg))
 			return;
 		sipd_app_end_call(c, end_reason(c, why, msg), msg);
 		break;
@@ -643,17 +723,33 @@ static int uac_send(struct sipd_call *c)
 		bool na_from = strchr(c->from, '<') != NULL, na_to = strchr(c->to, '<') != NULL;
 		size_t cap = strlen(c->from) + strlen(c->to) + strlen(contact) +
 		             strlen(app->allow) + strlen(app->user_agent) +
-		             (c->headers ? strlen(c->headers) : 0) + 256;
+		             (c->headers ? strlen(c->headers) : 0) +
+		             (c->proxy ? strlen(c->proxy) + 16 : 0) + (c->auth_tries ? 2048 : 0) + 256;
 		char *hdrs = malloc(cap);
 		if (!hdrs)
 			return SIPD_ENOMEM;
+		/* an outbound proxy is a loose router (§8.1.2, §16.12) */
+		bool lr = c->proxy && strstr(c->proxy, ";lr");
 		int n = snprintf(hdrs, cap,
 		                 "From: %s%s%s;tag=%s\r\nTo: %s%s%s\r\nCall-ID: %s\r\n"
-		                 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <%s>\r\n"
-		                 "Allow: %s\r\nSupported: 100rel\r\nUser-Agent: %s\r\n%s",
+		                 "CSeq: %u INVITE\r\nMax-Forwards: 70\r\nContact: <%s>\r\n"
+		                 "Allow: %s\r\nSupported: 100rel\r\nUser-Agent: %s\r\n%s%s%s%s",
 		                 na_from ? "" : "<", c->from, na_from ? "" : ">", c->tag,
-		                 na_to ? "" : "<", c->to, na_to ? "" : ">", c->call_id, contact,
-		                 app->allow, app->user_agent, c->headers ? c->headers : "");
+		                 na_to ? "" : "<", c->to, na_to ? "" : ">", c->call_id,
+		                 (unsigned)c->cseq, contact, app->allow, app->user_agent,
+		                 c->proxy ? "Route: <" : "", c->proxy ? c->proxy : "",
+		                 c->proxy ? (lr ? ">\r\n" : ";lr>\r\n") : "",
+		                 c->headers ? c->headers : "");
+		if (n > 0 && (size_t)n < cap && c->auth_tries) {
+			struct sipd_buf b;
+			sipd_buf_init(&b, hdrs + n, cap - (size_t)n);
+			if (sipd_auth_client_authorize(c->auth, &b, (struct sipd_str){"INVITE", 6},
+			                               app_str_of(c->uri), (struct sipd_str){c->sdp, c->sdp_len}) ||
+			    b.overflow)
+				n = -1;
+			else
+				n += (int)b.len;
+		}
 		struct sipd_request req = {.size = sizeof req,
 		                           .method = {"INVITE", 6},
 		                           .uri = app_str_of(c->uri),
@@ -688,10 +784,12 @@ void sipd_app_uac_resolved(struct sipd_call *c, int status, const struct sipd_ta
 	if (c->ended)
 		return;
 	c->ntargets = 0;
+	c->next_target = 0;
+	free(c->targets); /* a redirect's resolution replaces the first */
+	c->targets = NULL;
 	if (status == 0 && n) {
 		c->targets = malloc(n * sizeof *c->targets);
-		c->retired = n > 1 ? calloc(n, sizeof *c->retired) : NULL;
-		if (c->targets && (n == 1 || c->retired)) {
+		if (c->targets) {
 			memcpy(c->targets, t, n * sizeof *t);
 			c->ntargets = n;
 		}
@@ -703,6 +801,13 @@ void sipd_app_uac_resolved(struct sipd_call *c, int status, const struct sipd_ta
 		if (c->app->cb.call_phase) /* from the loop: the INVITE is out */
 			c->app->cb.call_phase(c->app->user, c->app, c, SIPD_CALL_TRYING, true);
 	}
+}
+
+/* Random bytes for the digest client's cnonces: the stack's strong source. */
+static void auth_random(void *user, void *buf, size_t len)
+{
+	struct sipd_app *app = user;
+	sipd_stack_random_token(app->stack, buf, len);
 }
 
 int sipd_app_create_uac(struct sipd_app *app, const char *uri, const struct sipd_uac_opts *opts,
@@ -721,7 +826,28 @@ int sipd_app_create_uac(struct sipd_app *app, const char *uri, const struct sipd
 	c->to = app_dup_str(opts->to ? opts->to : uri);
 	c->from = opts->from ? app_dup_str(opts->from) : NULL;
 	c->headers = opts->headers ? app_dup_str(opts->headers) : NULL;
+	c->cseq = 1;
+	/* what came after `user` in later versions of the options */
+#define UAC_HAS(f) (opts->size >= offsetof(struct sipd_uac_opts, f) + sizeof opts->f)
+	const char *proxy = UAC_HAS(proxy) ? opts->proxy : NULL;
+	const char *username = UAC_HAS(password) ? opts->username : NULL;
+	const char *password = UAC_HAS(password) ? opts->password : NULL;
+	c->max_redirects = UAC_HAS(max_redirects) ? opts->max_redirects : 0;
+#undef UAC_HAS
+	c->proxy = proxy ? app_dup_str(proxy) : NULL;
+	if (username && password) {
+		struct sipd_auth_client_config ac = {.size = sizeof ac,
+		                                     .username = username,
+		                                     .password = password,
+		                                     .random = auth_random,
+		                                     .user = app};
+		if (!(c->auth = sipd_auth_client_create(&ac))) {
+			sipd_app_call_free(c);
+			return SIPD_EINVAL;
+		}
+	}
 	if (!c->uri || !c->to || (opts->from && !c->from) || (opts->headers && !c->headers) ||
+	    (proxy && !c->proxy) ||
 	    (opts->sdp && *opts->sdp && sipd_app_set_sdp(c, opts->sdp))) {
 		sipd_app_call_free(c);
 		return SIPD_ENOMEM;
@@ -736,7 +862,7 @@ int sipd_app_create_uac(struct sipd_app *app, const char *uri, const struct sipd
 	struct sipd_str v[ID__COUNT] = {app_str_of(c->call_id), app_str_of(c->tag), SIPD_STR_NULL,
 	                                uri_part(c->from), uri_part(c->to)};
 	set_ids(c, v);
-	int rc = sipd_app_resolve(app, uri, c, NULL, &c->ticket);
+	int rc = sipd_app_resolve(app, c->proxy ? c->proxy : uri, c, NULL, &c->ticket);
 	if (rc) {
 		sipd_app_call_free(c);
 		return rc;

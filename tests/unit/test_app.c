@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <sipdialog/app.h>
+#include <sipdialog/auth.h>
 
 #define SDP_A                                                                                      \
 	"v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"                \
@@ -30,7 +31,7 @@
 	"m=audio 50002 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 
 /* What a UAS party does with a new INVITE. */
-enum mode { MODE_ANSWER, MODE_RING, MODE_REJECT, MODE_KEEP, MODE_BRIDGE };
+enum mode { MODE_ANSWER, MODE_RING, MODE_REJECT, MODE_KEEP, MODE_BRIDGE, MODE_REDIRECT, MODE_AUTH };
 
 struct party {
 	struct sipd_app *app;
@@ -59,6 +60,10 @@ struct party {
 	char sub_body[64];              /* the last NOTIFY's body */
 	char sub_state[64];             /* its Subscription-State */
 	char leg_phases[2][64];         /* bridge_phase, by leg: "name name ..." */
+	char redirect_to[64];           /* MODE_REDIRECT: the Contact of our 302 */
+	struct sipd_auth_server *auth;  /* MODE_AUTH: INVITEs need alice's credentials */
+	int challenges, denials;
+	bool saw_route;                 /* an INVITE came with a Route header */
 	enum sipd_call_end why;
 	void *response_arg;
 	bool inside;       /* in one of our own calls into the app */
@@ -262,6 +267,7 @@ static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in
 	struct party *p = user;
 	assert_non_null(sipd_incoming_request(in));
 	p->invites++;
+	p->saw_route |= sipd_msg_find(sipd_incoming_request(in), SIPD_HDR_ROUTE) != NULL;
 	struct sipd_uas_opts o = {.size = sizeof o,
 	                          .provisional = 180,
 	                          .cb = &call_cb,
@@ -278,6 +284,33 @@ static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in
 		assert_int_equal(sipd_incoming_reject(in, 486, "Retry-After: 10\r\n"), 0);
 		break;
 	case MODE_KEEP: p->kept = in; break;
+	case MODE_REDIRECT: {
+		char h[128];
+		snprintf(h, sizeof h, "Contact: <%s>\r\n", p->redirect_to);
+		assert_int_equal(sipd_incoming_reject(in, 302, h), 0);
+		break;
+	}
+	case MODE_AUTH: {
+		struct sipd_auth_verdict v;
+		uint64_t now = sipd_app_now(app);
+		assert_int_equal(sipd_auth_server_verify(p->auth, sipd_incoming_request(in), now, &v), 0);
+		if (v.result == SIPD_AUTH_OK) {
+			o.sdp = SDP_A;
+			assert_int_equal(sipd_app_create_uas(app, in, &o, &p->call), 0);
+		} else if (v.result == SIPD_AUTH_DENIED) {
+			p->denials++;
+			assert_int_equal(sipd_incoming_reject(in, 403, NULL), 0);
+		} else {
+			char h[2048];
+			struct sipd_buf b;
+			sipd_buf_init(&b, h, sizeof h - 1);
+			assert_int_equal(sipd_auth_server_challenge(p->auth, &b, v.result == SIPD_AUTH_STALE, now), 0);
+			h[b.len] = 0;
+			p->challenges++;
+			assert_int_equal(sipd_incoming_reject(in, 401, h), 0);
+		}
+		break;
+	}
 	case MODE_BRIDGE: {
 		struct sipd_app_b2bua_opts bo = {.size = sizeof bo, .cb = &bridge_cb, .arg = p};
 		assert_int_equal(sipd_app_create_b2bua(app, in, p->target, &bo), 0);
@@ -1159,6 +1192,150 @@ static void rfc3263_4_3_b2bua_failover(void **state)
 	party_close(&b);
 }
 
+/* RFC 3261 §8.1.3.4: a 302 sends the INVITE to its Contact (bounded by
+ * max_redirects); without redirects allowed, the 302 is the failure. */
+static void rfc3261_8_1_3_4_uac_follows_redirect(void **state)
+{
+	(void)state;
+	struct party a, r, b;
+	party_open(&a);
+	party_open(&r);
+	party_open(&b);
+	r.mode = MODE_REDIRECT;
+	snprintf(r.redirect_to, sizeof r.redirect_to, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:r@127.0.0.1:%u", (unsigned)r.port);
+	struct sipd_uac_opts o = {.size = sizeof o,
+	                          .sdp = SDP_B,
+	                          .cb = &call_cb,
+	                          .user = &b,
+	                          .max_redirects = 2};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.answered, 1, 5000));
+	assert_int_equal(r.invites, 1);
+	assert_int_equal(a.invites, 1);
+	assert_true(run_until(&a.ack, 1, 3000));
+	assert_string_equal(sipd_call_call_id(b.call), sipd_call_call_id(a.call));
+	hang_up(&a, &b);
+	/* not allowed to follow */
+	o.max_redirects = 0;
+	int failed = b.failed;
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.failed, failed + 1, 3000));
+	assert_int_equal(b.failed_code, 302);
+	assert_int_equal(a.invites, 1);
+	party_close(&a);
+	party_close(&r);
+	party_close(&b);
+}
+
+static int alice_lookup(void *user, struct sipd_str username, struct sipd_str realm,
+                        enum sipd_auth_hash hash, char *out, size_t cap, size_t *len)
+{
+	(void)user;
+	(void)realm;
+	(void)hash;
+	if (username.len != 5 || memcmp(username.p, "alice", 5) || cap < 6)
+		return SIPD_ENOTFOUND;
+	memcpy(out, "s3cret", 6);
+	*len = 6;
+	return SIPD_AUTH_SECRET_PASSWORD;
+}
+
+static void test_random(void *user, void *buf, size_t len)
+{
+	(void)user;
+	for (size_t i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = (unsigned char)rand();
+}
+
+/* RFC 3261 §22.2: a 401 is answered by the INVITE again with credentials;
+ * wrong ones end in the server's 403, and are not retried (§22.1). */
+static void rfc3261_22_2_uac_answers_challenge(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	static const uint8_t secret[32] = {1, 2, 3};
+	struct sipd_auth_server_config ac = {.size = sizeof ac,
+	                                     .realm = "test",
+	                                     .secret = secret,
+	                                     .secret_len = sizeof secret,
+	                                     .lookup = alice_lookup,
+	                                     .random = test_random};
+	a.auth = sipd_auth_server_create(&ac);
+	assert_non_null(a.auth);
+	a.mode = MODE_AUTH;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	struct sipd_uac_opts o = {.size = sizeof o,
+	                          .sdp = SDP_B,
+	                          .cb = &call_cb,
+	                          .user = &b,
+	                          .username = "alice",
+	                          .password = "s3cret"};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.answered, 1, 5000));
+	assert_int_equal(a.challenges, 1);
+	assert_int_equal(a.invites, 2);
+	assert_true(run_until(&a.ack, 1, 3000));
+	hang_up(&a, &b);
+	/* a wrong password: one challenge, one refusal */
+	o.password = "wrong";
+	int failed = b.failed;
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.failed, failed + 1, 5000));
+	assert_int_equal(b.failed_code, 403);
+	assert_int_equal(a.challenges, 2);
+	assert_int_equal(a.denials, 1);
+	/* no credentials: the 401 is the failure */
+	o.username = o.password = NULL;
+	failed = b.failed;
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.failed, failed + 1, 5000));
+	assert_int_equal(b.failed_code, 401);
+	party_close(&a);
+	party_close(&b);
+	sipd_auth_server_destroy(a.auth);
+}
+
+/* RFC 3261 §8.1.2: with an outbound proxy the INVITE goes to the proxy, its
+ * Request-URI still the callee's, with a Route naming the proxy (;lr). The
+ * "proxy" here is a b2bua that bridges to the callee. */
+static void rfc3261_8_1_2_uac_outbound_proxy(void **state)
+{
+	(void)state;
+	struct party a, m, b;
+	party_open(&a);
+	party_open(&m);
+	party_open(&b);
+	char target[64], proxy[64], uri[64];
+	snprintf(target, sizeof target, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	snprintf(proxy, sizeof proxy, "sip:127.0.0.1:%u", (unsigned)m.port);
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	m.mode = MODE_BRIDGE;
+	m.target = target;
+	struct sipd_uac_opts o = {.size = sizeof o,
+	                          .sdp = SDP_B,
+	                          .cb = &call_cb,
+	                          .user = &b,
+	                          .proxy = proxy};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.answered, 1, 5000));
+	assert_int_equal(m.invites, 1);  /* through the proxy */
+	assert_true(m.saw_route);
+	assert_int_equal(a.invites, 1);
+	assert_false(a.saw_route);       /* the b2bua's own INVITE */
+	assert_true(run_until(&a.ack, 1, 3000));
+	assert_int_equal(sipd_call_destroy(b.call, NULL), 0);
+	assert_true(run_until(&a.terminated, 1, 3000));
+	assert_true(run_until(&m.ended, 1, 3000));
+	party_close(&a);
+	party_close(&m);
+	party_close(&b);
+}
+
 static void app_call_phases_and_rate(void **state)
 {
 	(void)state;
@@ -1253,6 +1430,9 @@ int main(void)
 		cmocka_unit_test(app_b2bua),
 		cmocka_unit_test(rfc3263_4_3_uac_failover),
 		cmocka_unit_test(rfc3263_4_3_b2bua_failover),
+		cmocka_unit_test(rfc3261_8_1_3_4_uac_follows_redirect),
+		cmocka_unit_test(rfc3261_22_2_uac_answers_challenge),
+		cmocka_unit_test(rfc3261_8_1_2_uac_outbound_proxy),
 		cmocka_unit_test(app_call_phases_and_rate),
 		cmocka_unit_test(app_errors),
 		cmocka_unit_test(app_destroy_with_calls_up),
