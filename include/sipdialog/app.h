@@ -342,6 +342,14 @@ struct sipd_call_callbacks {
 	/* The final response to sipd_call_request(); `arg` is the request's. */
 	void (*response)(void *user, struct sipd_call *call, const struct sipd_msg *resp,
 	                 void *arg);
+
+	/* ---- refreshes */
+	/* A session refresh from the peer (RFC 4028 §10): an UPDATE without an
+	 * offer, or a re-INVITE or UPDATE whose offer is the session unchanged
+	 * (the same o= line: RFC 3264 §8 keeps the version of an unchanged
+	 * description). Answered already (200, with our description when an
+	 * answer is due), and `modify` is not called for it: for information. */
+	void (*refresh)(void *user, struct sipd_call *call, const struct sipd_msg *req);
 };
 
 /* sipd_app_create_uas(): how to answer. */

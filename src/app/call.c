@@ -508,6 +508,29 @@ static int hand_over(struct sipd_call *c, sipd_call_request_cb cb, struct sipd_t
 	return sipd_app_forget_tx(c, tx) ? -1 : 0;
 }
 
+/* The o= line of a description (RFC 4566 §5.2), empty when none. */
+static struct sipd_str origin_line(struct sipd_str sdp)
+{
+	for (size_t i = 0; i + 2 <= sdp.len; i++) {
+		if ((i == 0 || sdp.p[i - 1] == '\n') && sdp.p[i] == 'o' && sdp.p[i + 1] == '=') {
+			size_t j = i;
+			while (j < sdp.len && sdp.p[j] != '\r' && sdp.p[j] != '\n')
+				j++;
+			return (struct sipd_str){sdp.p + i, j - i};
+		}
+	}
+	return SIPD_STR_NULL;
+}
+
+/* RFC 3264 §8: an offer with the o= line of the peer's current description
+ * (same session id and version) does not change the session. */
+static bool unchanged_offer(const struct sipd_call *c, struct sipd_str offer)
+{
+	struct sipd_str now = origin_line(sipd_call_remote_sdp(c));
+	struct sipd_str o = origin_line(offer);
+	return now.len && o.len == now.len && !memcmp(o.p, now.p, o.len);
+}
+
 static int on_modify(struct sipd_call *c, struct sipd_txn *tx, const struct sipd_msg *req)
 {
 	uint64_t now = app_now(c->app);
@@ -516,6 +539,15 @@ static int on_modify(struct sipd_call *c, struct sipd_txn *tx, const struct sipd
 		/* a session refresh (RFC 4028 §10) or a target refresh: no offer,
 		 * so no answer (RFC 3311 §5.2) */
 		sipd_session_respond(c->s, tx, 200, SIPD_STR_NULL, now);
+		if (c->cb.refresh && !c->ended)
+			c->cb.refresh(c->user, c, req);
+		return 0;
+	}
+	if (offer.len && unchanged_offer(c, offer)) {
+		/* a refresh with the session as it is: our description again */
+		sipd_app_answer_modify(c, tx, 200, NULL);
+		if (c->cb.refresh && !c->ended)
+			c->cb.refresh(c->user, c, req);
 		return 0;
 	}
 	if (offer.len) {

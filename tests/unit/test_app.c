@@ -64,6 +64,7 @@ struct party {
 	struct sipd_auth_server *auth;  /* MODE_AUTH: INVITEs need alice's credentials */
 	int challenges, denials;
 	bool saw_route;                 /* an INVITE came with a Route header */
+	int refresh;                    /* refresh events */
 	enum sipd_call_end why;
 	void *response_arg;
 	bool inside;       /* in one of our own calls into the app */
@@ -159,6 +160,15 @@ static void on_ack(void *user, struct sipd_call *call, const struct sipd_msg *ac
 	p->ack++;
 }
 
+static void on_refresh(void *user, struct sipd_call *call, const struct sipd_msg *req)
+{
+	(void)call;
+	(void)req;
+	struct party *p = user;
+	note(p);
+	p->refresh++;
+}
+
 static int on_modify(void *user, struct sipd_call *call, struct sipd_txn *tx,
                      const struct sipd_msg *req, struct sipd_str offer)
 {
@@ -249,6 +259,7 @@ static const struct sipd_call_callbacks call_cb = {
 	.refer = on_refer,
 	.modified = on_modified,
 	.response = on_response,
+	.refresh = on_refresh,
 };
 
 /* ---------------------------------------------------------------- app events */
@@ -1194,6 +1205,31 @@ static void rfc3263_4_3_b2bua_failover(void **state)
 
 /* RFC 3261 §8.1.3.4: a 302 sends the INVITE to its Contact (bounded by
  * max_redirects); without redirects allowed, the 302 is the failure. */
+/* RFC 4028 §10, RFC 3264 §8: a re-INVITE that offers the session unchanged
+ * (the same o= line) is a refresh: answered with our description, reported
+ * as `refresh`, not `modify`; a changed one is a `modify`. */
+static void rfc4028_10_refresh_event(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	call_up(&a, &b, SDP_B);
+	assert_int_equal(sipd_call_modify(b.call, SDP_B), 0);
+	assert_true(run_until(&b.modified, 1, 3000));
+	assert_int_equal(b.modified_code, 200);
+	assert_int_equal(a.refresh, 1);
+	assert_int_equal(a.modify, 0);
+	assert_int_equal(sipd_call_modify(b.call, SDP_B2), 0);
+	assert_true(run_until(&b.modified, 2, 3000));
+	assert_int_equal(a.modify, 1);
+	assert_int_equal(a.refresh, 1);
+	hang_up(&a, &b);
+	assert_false(a.event_inside);
+	party_close(&a);
+	party_close(&b);
+}
+
 static void rfc3261_8_1_3_4_uac_follows_redirect(void **state)
 {
 	(void)state;
@@ -1430,6 +1466,7 @@ int main(void)
 		cmocka_unit_test(app_b2bua),
 		cmocka_unit_test(rfc3263_4_3_uac_failover),
 		cmocka_unit_test(rfc3263_4_3_b2bua_failover),
+		cmocka_unit_test(rfc4028_10_refresh_event),
 		cmocka_unit_test(rfc3261_8_1_3_4_uac_follows_redirect),
 		cmocka_unit_test(rfc3261_22_2_uac_answers_challenge),
 		cmocka_unit_test(rfc3261_8_1_2_uac_outbound_proxy),
