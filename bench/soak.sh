@@ -43,6 +43,7 @@
 #   SOAK_WARMUP         seconds of load before the RSS reference (45)
 #   SOAK_RSS_GROWTH_KB  RSS growth allowed after the warm-up, per server (8192)
 #   SOAK_OUT            a file to write the results section to too
+#   SOAK_TITLE          the section's title ("Soak"), SOAK_NOTE a line under it
 set -u
 
 [ $# -eq 1 ] || { echo "usage: bench/soak.sh PATH/TO/sipdialog" >&2; exit 2; }
@@ -221,7 +222,8 @@ stop uas2 "$uas2_pid"
 
 # The results section.
 {
-	echo "## Soak: \`bench/soak.sh\`"
+	echo "## ${SOAK_TITLE:-Soak}: \`bench/soak.sh\`"
+	[ -z "${SOAK_NOTE:-}" ] || { echo; echo "$SOAK_NOTE"; }
 	echo
 	echo "$(date -u +%Y-%m-%d), $(nproc) CPUs, $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo '?')." \
 		"Two SIPp UACs (\`-sn uac\`, calls of $call_ms ms) for $warmup + $seconds s at $rate calls/s each:" \
