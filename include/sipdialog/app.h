@@ -549,6 +549,11 @@ const char *sipd_call_local_tag(const struct sipd_call *call);
 const char *sipd_call_remote_tag(const struct sipd_call *call);
 const char *sipd_call_local_uri(const struct sipd_call *call);
 const char *sipd_call_remote_uri(const struct sipd_call *call);
+/* Our Contact URI in the call, and the peer's (the remote target, RFC 3261
+ * §12.1, updated by target refreshes); empty before the dialog exists.
+ * Valid until the next message of the call. */
+struct sipd_str sipd_call_local_contact(const struct sipd_call *call);
+struct sipd_str sipd_call_remote_contact(const struct sipd_call *call);
 /* The descriptions agreed last (RFC 3264): the peer's and ours; ours is
  * the one given to the call until an exchange completes. Empty when none;
  * valid until the next exchange or the call's end. */

@@ -245,6 +245,20 @@ const char *sipd_call_remote_uri(const struct sipd_call *c)
 	return id_of(c, ID_REMOTE_URI);
 }
 
+/* The contacts are the dialog's: none before it exists (a UAC call before
+ * its first response with a tag). */
+struct sipd_str sipd_call_local_contact(const struct sipd_call *c)
+{
+	const struct sipd_dialog *d = c->s ? sipd_session_dialog(c->s) : NULL;
+	return d ? sipd_dialog_local_contact(d) : SIPD_STR_NULL;
+}
+
+struct sipd_str sipd_call_remote_contact(const struct sipd_call *c)
+{
+	const struct sipd_dialog *d = c->s ? sipd_session_dialog(c->s) : NULL;
+	return d ? sipd_dialog_remote_target(d) : SIPD_STR_NULL;
+}
+
 struct sipd_str sipd_call_remote_sdp(const struct sipd_call *c)
 {
 	return c->s ? sipd_oa_remote(sipd_session_oa(c->s)) : SIPD_STR_NULL;

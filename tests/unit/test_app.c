@@ -566,6 +566,12 @@ static void app_call_modify_requests_bye(void **state)
 	assert_string_equal(sipd_call_remote_tag(b.call), sipd_call_local_tag(a.call));
 	assert_true(strlen(sipd_call_local_tag(b.call)) > 0);
 	assert_non_null(strstr(sipd_call_remote_uri(b.call), "127.0.0.1"));
+	/* each side's Contact is the other's remote target */
+	struct sipd_str lc = sipd_call_local_contact(a.call), rc = sipd_call_remote_contact(b.call);
+	assert_true(lc.len > 0 && lc.len == rc.len && !memcmp(lc.p, rc.p, lc.len));
+	lc = sipd_call_local_contact(b.call);
+	rc = sipd_call_remote_contact(a.call);
+	assert_true(lc.len > 0 && lc.len == rc.len && !memcmp(lc.p, rc.p, lc.len));
 	assert_int_equal(sipd_call_state(b.call), SIPD_SESSION_CONFIRMED);
 	assert_int_equal(sipd_call_state(a.call), SIPD_SESSION_CONFIRMED);
 	assert_true(sipd_call_is_uas(a.call));
