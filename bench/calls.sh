@@ -809,6 +809,7 @@ do_run() {
 }
 
 case $MODE in
+lib) ;; # sourced by bench/scale.sh for its helpers
 run)
 	[ $# -eq 2 ] || usage
 	BUILD=$(cd "$2" && pwd)

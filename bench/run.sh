@@ -22,7 +22,7 @@
 #   BENCH_TIMEOUT      seconds after which any one step is stopped (300)
 #   BENCH_REPORT_ONLY  1: measure nothing, rewrite BENCHMARKS.md from the
 #                      figures already in bench/results/
-#   BENCH_SECTIONS     the sections to measure (all: "parse txn calls"); the
+#   BENCH_SECTIONS     the sections to measure (all: "parse txn calls scale"); the
 #                      report has every section, from the figures on file
 #   BENCH_QUICK        1: a quick pass for development (fewer and shorter runs)
 #   BENCH_CALLS_*      the calls section's own knobs: see bench/calls.sh
@@ -33,7 +33,7 @@
 # started by its PID. Nothing is left behind but files.
 set -eu
 
-SECTIONS="parse txn calls"
+SECTIONS="parse txn calls scale"
 
 usage() {
 	echo "usage: bench/run.sh BUILD_DIR" >&2
@@ -688,6 +688,18 @@ section_calls_run() {
 
 section_calls_report() {
 	"$ROOT/bench/calls.sh" report
+}
+
+# ------------------------------------------------------------------ scale
+
+# The cost of a call against the calls held open: bench/scale.sh.
+section_scale_run() {
+	"$ROOT/bench/scale.sh" run "$BUILD" ||
+		{ echo "bench/run.sh: bench/scale.sh failed" >&2; exit 1; }
+}
+
+section_scale_report() {
+	"$ROOT/bench/scale.sh" report
 }
 
 # ------------------------------------------------------------------ report
