@@ -132,10 +132,13 @@ int sipd_txl_server(struct sipd_txl *l, const struct sipd_msg *req, const struct
 	*out = NULL;
 	size_t nh = req->nhdrs;
 	size_t area = RESP_AREA(req->len);
-	struct sipd_txn *tx =
-		calloc(1, sizeof *tx + nh * sizeof(struct sipd_hdr) + req->len + area);
+	/* only the struct is cleared: the slots, the copy and the response area
+	 * are written before they are read (clearing some 3 KB per transaction
+	 * was 7 % of a call's instructions) */
+	struct sipd_txn *tx = malloc(sizeof *tx + nh * sizeof(struct sipd_hdr) + req->len + area);
 	if (!tx)
 		return SIPD_ENOMEM;
+	memset(tx, 0, sizeof *tx);
 	tx->buf = (char *)(tx->slots + nh);
 	memcpy(tx->buf, req->buf, req->len);
 	tx->len = req->len;
