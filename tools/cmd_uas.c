@@ -55,7 +55,7 @@ struct uas {
 	const char *notify_events;
 	bool accept_refer;
 	struct transfers *transfers; /* --accept-refer: the referred calls */
-	bool ended_calls; /* a session ended: reap() frees it */
+	struct call *ended_calls; /* sessions that ended, for reap() to free */
 	bool stopping;    /* a signal came: every call ends with BYE */
 	size_t live;      /* sessions not yet terminated */
 	uint64_t requests, calls, answered, ended, ack_timeouts;
@@ -66,6 +66,7 @@ struct uas {
 /* Every session open, to free them at exit. */
 struct call {
 	struct call *prev, *next;
+	struct call *next_ended; /* in uas.ended_calls once its session ended */
 	struct uas *u;
 	struct sipd_session *s;
 	uv_timer_t t;     /* the ring before the 200, then the call's length */
@@ -169,7 +170,8 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
 		if (why == SIPD_SESSION_END_NO_ACK)
 			c->u->ack_timeouts++;
 		/* freed later, from the loop: not under the session's own call */
-		c->u->ended_calls = true;
+		c->next_ended = c->u->ended_calls;
+		c->u->ended_calls = c;
 	}
 }
 
@@ -398,13 +400,12 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 /* Frees the calls whose session ended. */
 static void reap(struct uas *u)
 {
-	if (!u->ended_calls)
-		return;
-	u->ended_calls = false;
-	for (struct call *c = u->open, *next; c; c = next) {
-		next = c->next;
-		if (sipd_session_state(c->s) == SIPD_SESSION_TERMINATED)
-			call_free(c);
+	/* only the calls that ended: a scan of every open call would make each
+	 * call's end cost as much as the calls held (100,000 held: 20 ms) */
+	while (u->ended_calls) {
+		struct call *c = u->ended_calls;
+		u->ended_calls = c->next_ended;
+		call_free(c);
 	}
 }
 
@@ -750,6 +751,7 @@ int cmd_uas(int argc, char **argv)
 	tool_ladder_print(&u.out.tr, stdout);
 	/* calls still open (stopped twice) are freed without more signalling;
 	 * their transactions end with the runtime */
+	u.ended_calls = NULL; /* freed below with the rest */
 	while (u.open)
 		call_free(u.open);
 	transfers_destroy(u.transfers);
