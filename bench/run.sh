@@ -725,7 +725,7 @@ machine_report() {
 | | |
 |---|---|
 | date (UTC) | $(date -u +%Y-%m-%d) |
-| sources | commit $commit |
+| sources of the last sections measured ($(machine_value sections)) | commit $commit |
 | CPU | ${cpu:-unknown} |
 | logical CPUs | $(grep -c '^processor' /proc/cpuinfo 2>/dev/null || echo '?'), parser and transaction benchmarks ${PIN:+pinned with }${PIN:-not pinned} (the calls section pins its own: see there) |
 | load average, start and end | $(machine_value load_start) / $(machine_value load_end) |
@@ -809,7 +809,8 @@ if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 		"section_${s}_run"
 	done
 	# Kept with the results, so that a report rewritten later tells the truth.
-	printf 'load_start\t%s\nload_end\t%s\nsteal\t%s\t%s\nmeasured\t%s\n' "$LOAD_AT_START" \
-		"$(load_average)" "$CPU_AT_START" "$(cpu_counters)" "$MEASURED_AT" > "$RESULTS/machine.tsv"
+	printf 'load_start\t%s\nload_end\t%s\nsteal\t%s\t%s\nmeasured\t%s\nsections\t%s\n' \
+		"$LOAD_AT_START" "$(load_average)" "$CPU_AT_START" "$(cpu_counters)" "$MEASURED_AT" \
+		"$MEASURE" > "$RESULTS/machine.tsv"
 fi
 write_report
