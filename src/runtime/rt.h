@@ -10,6 +10,7 @@
 
 #define MAX_LISTEN 16
 #define READ_CAP 65536
+#define MMSG_COUNT 16 /* datagrams read by one recvmmsg() */
 
 struct rt_listener {
 	struct sipd_runtime *rt;
@@ -87,6 +88,8 @@ struct sipd_runtime {
 	const char *tls_name;
 	char rbuf[READ_CAP];
 	char tbuf[READ_CAP]; /* TLS plaintext */
+	/* UDP: room for MMSG_COUNT datagrams, read with one recvmmsg() */
+	char *mbuf;
 	bool rbuf_busy;
 };
 

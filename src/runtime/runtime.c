@@ -163,8 +163,13 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 		rt = ((struct rt_listener *)h->data)->rt;
 	else
 		rt = ((struct rt_conn *)h->data)->rt;
-	/* One shared read buffer: the loop reads one thing at a time. */
-	*buf = uv_buf_init(rt->rbuf, sizeof rt->rbuf);
+	/* One shared read buffer: the loop reads one thing at a time. UDP
+	 * listeners read several datagrams a system call (recvmmsg) into a
+	 * larger one, when there is one. */
+	if (h->type == UV_UDP && rt->mbuf)
+		*buf = uv_buf_init(rt->mbuf, MMSG_COUNT * READ_CAP);
+	else
+		*buf = uv_buf_init(rt->rbuf, sizeof rt->rbuf);
 }
 
 static void conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -458,10 +463,11 @@ static void accepted(uv_stream_t *server, int status)
 
 /* ---------------------------------------------------------------- UDP */
 
+/* A datagram (with recvmmsg, one of several read at once: buf points at
+ * it; the last call, with n 0, only gives the buffer back). */
 static void udp_read(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
                      unsigned flags)
 {
-	(void)buf;
 	struct rt_listener *l = h->data;
 	struct sipd_runtime *rt = l->rt;
 	if (n <= 0 || !from || (flags & UV_UDP_PARTIAL))
@@ -469,8 +475,8 @@ static void udp_read(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct s
 	struct sipd_flow flow = {.transport = SIPD_TP_UDP, .local = l->index};
 	from_sockaddr(from, &flow.remote);
 	if (rt->trace)
-		rt->trace(rt->trace_user, false, &flow, rt->rbuf, (size_t)n);
-	sipd_stack_recv(rt->stack, &flow, rt->rbuf, (size_t)n, sipd_runtime_now(rt));
+		rt->trace(rt->trace_user, false, &flow, buf->base, (size_t)n);
+	sipd_stack_recv(rt->stack, &flow, buf->base, (size_t)n, sipd_runtime_now(rt));
 	rearm(rt);
 }
 
@@ -640,7 +646,12 @@ static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, ch
 	to_sockaddr(&l->local.addr, &ss);
 	int rc;
 	if (l->local.transport == SIPD_TP_UDP) {
-		uv_udp_init(rt->loop, &l->h.udp);
+		/* several datagrams a system call when the system has recvmmsg
+		 * (libuv falls back to one at a time where it has not) */
+		if (!rt->mbuf)
+			rt->mbuf = malloc(MMSG_COUNT * READ_CAP);
+		uv_udp_init_ex(rt->loop, &l->h.udp,
+		               (unsigned)ss.ss_family | (rt->mbuf ? UV_UDP_RECVMMSG : 0));
 		l->h.udp.data = l;
 		l->open = true;
 		rc = uv_udp_bind(&l->h.udp, (struct sockaddr *)&ss, 0);
@@ -772,6 +783,7 @@ void sipd_runtime_destroy(struct sipd_runtime *rt)
 		uv_run(rt->loop, UV_RUN_DEFAULT);
 		uv_loop_close(rt->loop);
 	}
+	free(rt->mbuf);
 	free(rt);
 }
 
