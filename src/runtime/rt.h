@@ -90,6 +90,9 @@ struct sipd_runtime {
 	char tbuf[READ_CAP]; /* TLS plaintext */
 	/* UDP: room for MMSG_COUNT datagrams, read with one recvmmsg() */
 	char *mbuf;
+	/* random bytes drawn ahead from the system (rt_random) */
+	uint8_t rpool[512];
+	size_t rpool_left;
 	bool rbuf_busy;
 };
 

@@ -509,10 +509,8 @@ static int rt_send(void *user, struct sipd_flow *flow, const char *data, size_t 
 	return rc;
 }
 
-static void rt_random(void *user, void *buf, size_t len)
+static void fill_random(uint8_t *p, size_t len)
 {
-	(void)user;
-	uint8_t *p = buf;
 	while (len) {
 		ssize_t n = getrandom(p, len, 0);
 		if (n <= 0)
@@ -520,6 +518,26 @@ static void rt_random(void *user, void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+}
+
+/* The system's strong random bytes, drawn a pool at a time: a call takes a
+ * few tags and branches, each once a system call of its own. Bytes handed
+ * out are wiped from the pool. */
+static void rt_random(void *user, void *buf, size_t len)
+{
+	struct sipd_runtime *rt = user;
+	if (len > sizeof rt->rpool / 2) {
+		fill_random(buf, len);
+		return;
+	}
+	if (rt->rpool_left < len) {
+		fill_random(rt->rpool, sizeof rt->rpool);
+		rt->rpool_left = sizeof rt->rpool;
+	}
+	uint8_t *from = rt->rpool + sizeof rt->rpool - rt->rpool_left;
+	memcpy(buf, from, len);
+	memset(from, 0, len);
+	rt->rpool_left -= len;
 }
 
 /* The application's callbacks, with the runtime's user pointer swapped. */
