@@ -655,6 +655,17 @@ int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reaso
 	return 0;
 }
 
+/* A callee's session that ends before its answer: 500 to the INVITE. */
+static void end_early_uas(struct sipd_session *s, enum sipd_session_end why)
+{
+	send_response(s, s->invite, 500, NULL, SIPD_STR_NULL, false, false, NULL);
+	sipd_rel_uas_final(&s->rel, 500);
+	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+	sipd_oa_rollback(&s->oa);
+	close_pending(s);
+	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
+}
+
 void sipd_session_cancelled(struct sipd_session *s, uint64_t now)
 {
 	tick(s, now);
@@ -1474,9 +1485,17 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 	s->refreshing = false;
 	if (s->cb.modified && !was_refresh)
 		s->cb.modified(s->arg, s, resp);
-	/* §14.1: a 481 or 408 to a re-INVITE ends the dialog */
-	if (code == 481 || code == 408)
-		send_bye(s, SIPD_SESSION_END_ERROR);
+	/* §14.1: a 481 or 408 to a re-INVITE ends the dialog (§12.2.1.2, and
+	 * RFC 5057 for an UPDATE in an early dialog). The callee never BYEs an
+	 * early dialog (§15): its INVITE gets a final response instead, which
+	 * also ends the INVITE server transaction that would otherwise wait
+	 * for an answer forever. */
+	if (code == 481 || code == 408) {
+		if (s->uas && s->invite && s->state <= SIPD_SESSION_EARLY)
+			end_early_uas(s, SIPD_SESSION_END_ERROR);
+		else
+			send_bye(s, SIPD_SESSION_END_ERROR);
+	}
 }
 
 static int send_modify(struct sipd_session *s)
