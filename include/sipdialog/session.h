@@ -302,8 +302,9 @@ int sipd_session_replace(struct sipd_session *s, uint64_t now);
  * ended (TERMINATED, NONE) without a word to the application, and leaves
  * nothing hanging at the peer: requests still waiting for the application
  * get 487; an INVITE of the peer's without a final response gets 480; our
- * own INVITE without one is cancelled (§9.1), and a 2xx that still comes is
- * ACKed and ended with BYE (§15). A confirmed session, or one whose 2xx waits
+ * own INVITE without one, or a re-INVITE of ours, is cancelled (§9.1: its
+ * transaction ends within 64*T1), and a 2xx that still comes is ACKed and
+ * ended with BYE (§15). A confirmed session, or one whose 2xx waits
  * for its ACK, sends nothing: end it with sipd_session_bye() first.
  * Transactions still running finish on their own and the memory goes with
  * the last of them. Not to be called from inside the session's own

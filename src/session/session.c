@@ -797,6 +797,14 @@ static void on_bye(struct sipd_session *s, struct sipd_txn *tx, const struct sip
 	/* an INVITE still unanswered ends too (the caller BYEd an early dialog) */
 	if (s->invite && s->state < SIPD_SESSION_WAIT_ACK)
 		send_response(s, s->invite, 487, NULL, SIPD_STR_NULL, false, false, NULL);
+	/* Our INVITE still without its final response (the callee BYEd the
+	 * early dialog, its 2xx lost or never sent): cancelled, so that §9.1
+	 * bounds its transaction; a 2xx that still comes is ACKed and BYEd. */
+	if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED && !s->cancelled &&
+	    sipd_invite_cancel(s->inv, NULL, now_of(s)) == 0) {
+		s->cancelled = true;
+		s->cancel_end = SIPD_SESSION_END_BYE_REMOTE;
+	}
 	s->wait_ack = false;
 	close_pending(s);
 	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_BYE_REMOTE, bye);
@@ -1135,6 +1143,12 @@ void sipd_session_free(struct sipd_session *s)
 			sipd_rel_uas_final(&s->rel, 480);
 		set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_NONE, NULL);
 	}
+	/* A re-INVITE of ours still without its final response is cancelled
+	 * too: an INVITE client transaction has no timer once a provisional
+	 * came, and §9.1 bounds it at 64*T1 once cancelled. Its 2xx, should
+	 * one still come, is ACKed (modify_cb). */
+	if (s->modify_tx && !s->modify_update)
+		sipd_txn_cancel(s->modify_tx, NULL, now_of(s));
 	/* callbacks still pointing here: the last of them frees */
 	if (!s->client_txns && !s->inv)
 		session_release(s);
