@@ -128,6 +128,7 @@ struct sipd_call {
 	struct sipd_auth_client *auth; /* credentials for 401/407 */
 	unsigned auth_tries;          /* INVITEs sent with credentials since the last target */
 	unsigned redirects, max_redirects;
+	unsigned n422;                /* 422s answered with a larger Session-Expires */
 	uint32_t cseq;                /* of the INVITE (one more for each retry) */
 };
 

@@ -358,8 +358,39 @@ static bool uac_redirect(struct sipd_call *c, const struct sipd_msg *msg)
 	return sipd_app_resolve(c->app, c->proxy ? c->proxy : c->uri, c, NULL, &c->ticket) == 0;
 }
 
+/* RFC 4028 §7.3: a 422 to our INVITE is answered by a new INVITE (same
+ * Call-ID, a new From tag, CSeq one more) asking for at least the Min-SE it
+ * names; bounded by max_422, and never the same request again. */
+static bool uac_retry_422(struct sipd_call *c, const struct sipd_msg *msg)
+{
+	const struct sipd_hdr *h = sipd_msg_find(msg, SIPD_HDR_MIN_SE);
+	struct sipd_session_expires min;
+	unsigned max = c->timer.max_422 ? c->timer.max_422 : 3;
+	if (!c->has_timer || !h || sipd_session_expires_parse(&min, h->value, NULL) ||
+	    c->n422 >= max || !c->next_target)
+		return false;
+	uint32_t asked = c->timer.session_expires ? c->timer.session_expires : 1800;
+	if (min.delta <= asked && min.delta <= c->timer.min_se)
+		return false; /* the same request would get the same 422 */
+	c->timer.session_expires = min.delta > asked ? min.delta : asked;
+	if (min.delta > c->timer.min_se)
+		c->timer.min_se = min.delta;
+	if (!retire(c))
+		return false;
+	c->n422++;
+	c->cseq++;
+	c->auth_tries = 0;
+	sipd_stack_random_token(c->app->stack, c->tag, TAG_LEN);
+	struct sipd_str v[ID__COUNT] = {app_str_of(c->call_id), app_str_of(c->tag), SIPD_STR_NULL,
+	                                uri_part(c->from), uri_part(c->to)};
+	set_ids(c, v);
+	c->next_target--; /* the same target again */
+	return uac_send(c) == 0;
+}
+
 /* What a UAC call does with a failure before its answer: credentials,
- * a redirect, the next target, or nothing (the call fails). */
+ * a larger session interval, a redirect, the next target, or nothing (the
+ * call fails). */
 static bool uac_retry(struct sipd_call *c, enum sipd_session_end why, const struct sipd_msg *msg)
 {
 	if (c->local_end)
@@ -367,6 +398,8 @@ static bool uac_retry(struct sipd_call *c, enum sipd_session_end why, const stru
 	if (why == SIPD_SESSION_END_REJECTED && msg && !msg->is_request) {
 		if ((msg->status == 401 || msg->status == 407) && c->auth)
 			return uac_authenticate(c, msg);
+		if (msg->status == 422)
+			return uac_retry_422(c, msg);
 		if (msg->status >= 300 && msg->status < 400)
 			return uac_redirect(c, msg);
 	}

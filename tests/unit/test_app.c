@@ -65,6 +65,8 @@ struct party {
 	int challenges, denials;
 	bool saw_route;                 /* an INVITE came with a Route header */
 	int refresh;                    /* refresh events */
+	const struct sipd_st_config *uas_timer; /* session timers of the calls we answer */
+	int uas_refused;                /* INVITEs create_uas refused (422) */
 	enum sipd_call_end why;
 	void *response_arg;
 	bool inside;       /* in one of our own calls into the app */
@@ -288,9 +290,15 @@ static void on_invite(void *user, struct sipd_app *app, struct sipd_incoming *in
 	case MODE_ANSWER:
 		o.sdp = SDP_A;
 		/* fallthrough */
-	case MODE_RING:
-		assert_int_equal(sipd_app_create_uas(app, in, &o, &p->call), p->expect_uas_rc);
+	case MODE_RING: {
+		o.timer = p->uas_timer;
+		int rc = sipd_app_create_uas(app, in, &o, &p->call);
+		if (p->uas_timer && rc == SIPD_EINVAL)
+			p->uas_refused++; /* 422: the interval asked for is too small */
+		else
+			assert_int_equal(rc, p->expect_uas_rc);
 		break;
+	}
 	case MODE_REJECT:
 		assert_int_equal(sipd_incoming_reject(in, 486, "Retry-After: 10\r\n"), 0);
 		break;
@@ -1236,6 +1244,32 @@ static void rfc4028_10_refresh_event(void **state)
 	party_close(&b);
 }
 
+/* RFC 4028 §7.3: a 422 to our INVITE brings a new INVITE asking for the
+ * Min-SE it names (a new From tag, CSeq one more), which is answered. */
+static void rfc4028_7_3_uac_retries_422(void **state)
+{
+	(void)state;
+	struct party a, b;
+	party_open(&a);
+	party_open(&b);
+	static const struct sipd_st_config strict = {.size = sizeof strict, .min_se = 1000};
+	a.uas_timer = &strict;
+	char uri[64];
+	snprintf(uri, sizeof uri, "sip:a@127.0.0.1:%u", (unsigned)a.port);
+	static const struct sipd_st_config brief = {.size = sizeof brief, .session_expires = 120};
+	struct sipd_uac_opts o = {
+		.size = sizeof o, .sdp = SDP_B, .cb = &call_cb, .user = &b, .timer = &brief};
+	assert_int_equal(sipd_app_create_uac(b.app, uri, &o, &b.call), 0);
+	assert_true(run_until(&b.answered, 1, 5000));
+	assert_int_equal(a.uas_refused, 1);
+	assert_int_equal(a.invites, 2);
+	assert_int_equal(b.failed, 0);
+	assert_true(run_until(&a.ack, 1, 3000));
+	hang_up(&a, &b);
+	party_close(&a);
+	party_close(&b);
+}
+
 static void rfc3261_8_1_3_4_uac_follows_redirect(void **state)
 {
 	(void)state;
@@ -1473,6 +1507,7 @@ int main(void)
 		cmocka_unit_test(rfc3263_4_3_uac_failover),
 		cmocka_unit_test(rfc3263_4_3_b2bua_failover),
 		cmocka_unit_test(rfc4028_10_refresh_event),
+		cmocka_unit_test(rfc4028_7_3_uac_retries_422),
 		cmocka_unit_test(rfc3261_8_1_3_4_uac_follows_redirect),
 		cmocka_unit_test(rfc3261_22_2_uac_answers_challenge),
 		cmocka_unit_test(rfc3261_8_1_2_uac_outbound_proxy),
