@@ -71,6 +71,11 @@ struct call {
 	 * the call, not under their own callbacks */
 	struct sipd_session *challenged[2];
 	unsigned tries;
+	/* RFC 4028 §7.3: INVITEs a 422 ended (freed with the call), and the
+	 * session interval and Min-SE asked for since */
+	struct sipd_session *too_brief[2];
+	unsigned n422;
+	uint32_t se, min_se;
 	struct sipd_subscription *refer; /* --refer: the REFER's subscription */
 	int refer_status;                /* the last sipfrag status, or the REFER's refusal */
 	unsigned step_retries;           /* of the current step, after 500 Retry-After */
@@ -123,6 +128,8 @@ static void call_closed(uv_handle_t *h)
 		sipd_session_free(c->s);
 	for (unsigned i = 0; i < c->tries; i++)
 		sipd_session_free(c->challenged[i]);
+	for (unsigned i = 0; i < c->n422; i++)
+		sipd_session_free(c->too_brief[i]);
 	free(c);
 }
 
@@ -192,6 +199,23 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 		return;
 	/* a challenge: the INVITE again with credentials, as often as the
 	 * digest rules allow (RFC 3261 §22.1, §22.2) */
+	/* RFC 4028 §7.3: 422 Session Interval Too Small: a new INVITE (new
+	 * From tag, CSeq one more) asking for the Min-SE it names */
+	const struct sipd_hdr *mse = msg ? sipd_msg_find(msg, SIPD_HDR_MIN_SE) : NULL;
+	struct sipd_session_expires min;
+	if (why == SIPD_SESSION_END_REJECTED && msg && msg->status == 422 && u->session_expires &&
+	    mse && sipd_session_expires_parse(&min, mse->value, NULL) == 0 && c->n422 < 2 &&
+	    min.delta > (c->se ? c->se : u->session_expires) && !u->stopping) {
+		c->too_brief[c->n422++] = c->s;
+		c->s = NULL;
+		c->se = c->min_se = min.delta;
+		sipd_stack_random_token(sipd_runtime_stack(u->rt), c->tag, sizeof c->tag);
+		if (u->verbose)
+			fprintf(stderr, "call %u: 422, INVITE again asking for %u s\n", c->id,
+			        (unsigned)min.delta);
+		if (send_invite(c, NULL) == 0)
+			return;
+	}
 	if (why == SIPD_SESSION_END_REJECTED && msg && (msg->status == 401 || msg->status == 407) &&
 	    u->auth && c->tries < 2 && !u->stopping &&
 	    sipd_auth_client_challenge(u->auth, msg) == 0 &&
@@ -436,7 +460,9 @@ static int send_invite(struct call *c, const struct sipd_msg *challenge)
 	                           .content_type = "application/sdp",
 	                           .body = body,
 	                           .flow = c->flow};
-	struct sipd_st_config st = {.size = sizeof st, .session_expires = u->session_expires};
+	struct sipd_st_config st = {.size = sizeof st,
+	                            .session_expires = c->se ? c->se : u->session_expires,
+	                            .min_se = c->min_se};
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {contact, strlen(contact)},

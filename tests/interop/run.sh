@@ -140,6 +140,8 @@ for tp in u1 t1; do
   uac_sipp "uac_forked-$tp" "$tp" 0 -sf "$here/scenarios/uas_forked.xml" -- --duration 1000
   # RFC 3261 §14.1: we own the Call-ID, so the retry waits 2.1 to 4 s
   uac_sipp "uac_glare-$tp" "$tp" 2100 -sf "$here/scenarios/uas_glare.xml" -- --reinvite
+  # RFC 4028 §7.3: 422 with Min-SE, then a new INVITE asking for it
+  uac_sipp "uac_422-$tp" "$tp" 0 -sf "$here/scenarios/uas_422.xml" -- --session-expires 90
   # the callee transfers the call (REFER) to the calls uas, then hangs up:
   # the uac places the referred call and reports it in NOTIFYs
   uac_sipp "uac_accept_refer-$tp" "$tp" 0 -sf "$here/scenarios/uas_refer.xml" \
