@@ -201,6 +201,13 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 	if (b->cb.leg_state)
 		b->cb.leg_state(b->arg, b, leg, st, why);
 	if (leg == SIPD_B2BUA_B && st == SIPD_SESSION_CONFIRMED) {
+		/* answered: the B leg's INVITE is not sent again (challenges and
+		 * failover come before), its copy goes */
+		free(b->breq);
+		b->breq = NULL;
+		free(b->next);
+		b->next = NULL;
+		b->nnext = b->next_i;
 		if (over(peer)) { /* the caller left while the callee answered */
 			sipd_session_bye(s, "SIP;cause=487;text=\"Caller left\"", now);
 			return;
