@@ -344,6 +344,48 @@ static const struct sipd_oa *oa_of(int i)
 
 /* ---------------------------------------------------------------- RFC 3311 */
 
+/* RFC 3261 §15, §12.2.1.2 (RFC 5057): the callee's UPDATE in an early dialog
+ * times out (408): the early dialog is over, but the callee never BYEs an
+ * early dialog: it answers its INVITE with a final response (500), which
+ * also ends its INVITE server transaction, and the caller's INVITE fails. */
+static void rfc3261_15_callee_ends_early_dialog_with_final_response(void **state)
+{
+	(void)state;
+	world(61, 0, 0, 0);
+	N[1].mode = HOLD;
+	/* a reliable 183 with the answer (RFC 3262), PRACKed: the early
+	 * dialog has a session, which an UPDATE may change (RFC 3311 §5.1) */
+	call(OFFER_SDP, "Allow: INVITE, ACK, BYE, CANCEL, UPDATE, PRACK\r\nRequire: 100rel\r\n",
+	     NULL);
+	sim_run(&S, S.now + 100);
+	assert_non_null(N[1].s);
+	assert_int_equal(sipd_session_progress(N[1].s, 183, str(ANSWER_SDP), S.now), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(N[0].last, SIPD_SESSION_EARLY);
+	assert_int_equal(sim_count(&S, 0, "PRACK"), 1);
+	/* the caller goes silent: the UPDATE gets no answer (Timer F) */
+	S.links[1][0].cut = true;
+	S.links[0][1].cut = true;
+	assert_int_equal(sipd_session_modify(N[1].s, str(OFFER_SDP), true, S.now), 0);
+	sim_run(&S, S.now + 64 * 500 + 1000);
+	assert_int_equal(N[1].last, SIPD_SESSION_TERMINATED);
+	assert_int_equal(N[1].end, SIPD_SESSION_END_ERROR);
+	assert_int_equal(sim_count(&S, 1, "BYE"), 0);
+	assert_true(sim_count(&S, 1, "SIP/2.0 500") >= 1);
+	/* the caller hears again: it gets the 500, ACKs it, and its call fails */
+	S.links[1][0].cut = false;
+	S.links[0][1].cut = false;
+	sim_run(&S, S.now + 10 * 1000);
+	assert_int_equal(N[0].last, SIPD_SESSION_TERMINATED);
+	assert_int_equal(N[0].end, SIPD_SESSION_END_REJECTED);
+	for (int i = 0; i < 2; i++) {
+		struct sipd_stack_stats st;
+		sipd_stack_stats(S.nodes[i].st, &st);
+		assert_int_equal(st.server_txns, 0);
+	}
+	teardown();
+}
+
 /* RFC 3311 §5.2, RFC 4028 §7.4: the callee refreshes with UPDATE without an
  * offer (the caller's INVITE allows UPDATE); the caller's default answer is a
  * 2xx without an offer, so both engines stay stable: no 491 ever, refreshes
@@ -979,6 +1021,7 @@ static void rfc3261_21_5_4_full_dialog_table_gets_503(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rfc3261_15_callee_ends_early_dialog_with_final_response),
 		cmocka_unit_test(rfc3311_5_2_refresh_by_update_gets_2xx_without_offer),
 		cmocka_unit_test(rfc3311_5_2_491_only_for_update_with_offer),
 		cmocka_unit_test(rfc6026_8_10_reinvite_2xx_retransmission_acked_again),
