@@ -663,6 +663,22 @@ mem_progress() {
 	echo "$paused $(stat_field "$d/stat.csv" "FailedCall(C)")"
 }
 
+# Waits (bounded: 4 s a call at RATE, and a minute) until the SIPp writing
+# its counts in DIR has N calls up or failed; prints "up failed".
+wait_up() {
+	wd=$1
+	wn=$2
+	limit=$((wn * 4 / $3 + 60))
+	t0=$(date +%s)
+	while :; do
+		sleep 1
+		set -- $(mem_progress "$wd")
+		[ $(($1 + $2)) -lt "$wn" ] || break
+		[ $(($(date +%s) - t0)) -lt $limit ] || break
+	done
+	mem_progress "$wd"
+}
+
 # One target, one run: the server, then the calls of each count in turn
 # (one SIPp per step, holding its calls), PSS before and after each.
 mem_job() {
@@ -697,14 +713,7 @@ mem_job() {
 			-trace_stat -stf "$sd/stat.csv" -trace_counts -fd 1 >"$sd/uac.out" 2>&1 </dev/null) &
 		uacs="$uacs $!"
 		: > "$PIDS/$!"
-		limit=$((n * 4 / MEM_RATE + 60))
-		t0=$(date +%s)
-		while :; do
-			sleep 1
-			set -- $(mem_progress "$sd")
-			[ $(($1 + $2)) -lt "$n" ] || break
-			[ $(($(date +%s) - t0)) -lt $limit ] || break
-		done
+		wait_up "$sd" "$n" "$MEM_RATE" >/dev/null
 		sleep 1
 		set -- $(mem_progress "$sd")
 		up=$((up + $1))

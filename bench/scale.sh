@@ -41,22 +41,6 @@ S_RATE=${BENCH_SCALE_RATE:-1000}
 S_TARGETS=${BENCH_SCALE_TARGETS:-"ours b2bua"}
 HOLD_RATE=2000
 
-# Waits (bounded) until the SIPp writing its counts in DIR has N calls up or
-# failed; prints "up failed".
-wait_up() {
-	d=$1
-	n=$2
-	limit=$((n * 4 / HOLD_RATE + 60))
-	t0=$(date +%s)
-	while :; do
-		sleep 1
-		set -- $(mem_progress "$d")
-		[ $(($1 + $2)) -lt "$n" ] || break
-		[ $(($(date +%s) - t0)) -lt $limit ] || break
-	done
-	mem_progress "$d"
-}
-
 # One target, one held count, one run: a line for the TSV in $d.line.
 scale_job() {
 	name=$1
@@ -76,7 +60,7 @@ scale_job() {
 		</dev/null) &
 	hold=$!
 	: > "$PIDS/$hold"
-	set -- $(wait_up "$d/hold" "$held")
+	set -- $(wait_up "$d/hold" "$held" "$HOLD_RATE")
 	up=$1
 	sleep 35 # the set-up's transactions end (64*T1)
 	t0=$(tree_ticks "$SRV_PID")
