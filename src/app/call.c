@@ -311,17 +311,25 @@ static bool uac_failover(struct sipd_call *c, enum sipd_session_end why, const s
 	return uac_send(c) == 0;
 }
 
-/* RFC 3261 §22.2: a challenge answered with credentials, to the same
- * target, CSeq one more (§8.1.3.5). */
+/* A new INVITE of the call to the target that answered the last one, CSeq
+ * one more (§8.1.3.5); the failed session is kept until the call goes. */
+static bool resend(struct sipd_call *c)
+{
+	if (!c->next_target || !retire(c))
+		return false;
+	c->cseq++;
+	c->next_target--; /* uac_send() moved past it */
+	return uac_send(c) == 0;
+}
+
+/* RFC 3261 §22.2: a challenge answered with credentials. */
 static bool uac_authenticate(struct sipd_call *c, const struct sipd_msg *msg)
 {
 	if (!c->auth || c->auth_tries >= 2 || sipd_auth_client_challenge(c->auth, msg) ||
-	    sipd_auth_client_give_up(c->auth, c->auth_tries) || !c->next_target || !retire(c))
+	    sipd_auth_client_give_up(c->auth, c->auth_tries))
 		return false;
 	c->auth_tries++;
-	c->cseq++;
-	c->next_target--; /* the same target again */
-	return uac_send(c) == 0;
+	return resend(c);
 }
 
 /* RFC 3261 §8.1.3.4: a 3xx sends the INVITE to its first Contact that is a
@@ -359,15 +367,15 @@ static bool uac_redirect(struct sipd_call *c, const struct sipd_msg *msg)
 }
 
 /* RFC 4028 §7.3: a 422 to our INVITE is answered by a new INVITE (same
- * Call-ID, a new From tag, CSeq one more) asking for at least the Min-SE it
- * names; bounded by max_422, and never the same request again. */
+ * Call-ID, a new From tag) asking for at least the Min-SE it names;
+ * bounded by max_422, and never the same request again. */
 static bool uac_retry_422(struct sipd_call *c, const struct sipd_msg *msg)
 {
 	const struct sipd_hdr *h = sipd_msg_find(msg, SIPD_HDR_MIN_SE);
 	struct sipd_session_expires min;
 	unsigned max = c->timer.max_422 ? c->timer.max_422 : 3;
 	if (!c->has_timer || !h || sipd_session_expires_parse(&min, h->value, NULL) ||
-	    c->n422 >= max || !c->next_target)
+	    c->n422 >= max)
 		return false;
 	uint32_t asked = c->timer.session_expires ? c->timer.session_expires : 1800;
 	if (min.delta <= asked && min.delta <= c->timer.min_se)
@@ -375,17 +383,13 @@ static bool uac_retry_422(struct sipd_call *c, const struct sipd_msg *msg)
 	c->timer.session_expires = min.delta > asked ? min.delta : asked;
 	if (min.delta > c->timer.min_se)
 		c->timer.min_se = min.delta;
-	if (!retire(c))
-		return false;
 	c->n422++;
-	c->cseq++;
 	c->auth_tries = 0;
 	sipd_stack_random_token(c->app->stack, c->tag, TAG_LEN);
 	struct sipd_str v[ID__COUNT] = {app_str_of(c->call_id), app_str_of(c->tag), SIPD_STR_NULL,
 	                                uri_part(c->from), uri_part(c->to)};
 	set_ids(c, v);
-	c->next_target--; /* the same target again */
-	return uac_send(c) == 0;
+	return resend(c);
 }
 
 /* What a UAC call does with a failure before its answer: credentials,
@@ -872,7 +876,7 @@ void sipd_app_uac_resolved(struct sipd_call *c, int status, const struct sipd_ta
 static void auth_random(void *user, void *buf, size_t len)
 {
 	struct sipd_app *app = user;
-	sipd_stack_random_token(app->stack, buf, len);
+	sipd_stack_random(app->stack, buf, len);
 }
 
 int sipd_app_create_uac(struct sipd_app *app, const char *uri, const struct sipd_uac_opts *opts,

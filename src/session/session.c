@@ -639,6 +639,16 @@ static void close_pending(struct sipd_session *s)
 	}
 }
 
+/* The peer's INVITE got the final failure `code` (sent): the session ends
+ * (`why`); what the application still holds gets 487 (set_state). */
+static void invite_answered(struct sipd_session *s, unsigned code, enum sipd_session_end why)
+{
+	sipd_rel_uas_final(&s->rel, code);
+	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+	sipd_oa_rollback(&s->oa);
+	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
+}
+
 int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reason,
                         uint64_t now)
 {
@@ -648,22 +658,8 @@ int sipd_session_reject(struct sipd_session *s, unsigned code, const char *reaso
 	int rc = send_response(s, s->invite, code, reason, SIPD_STR_NULL, false, false, NULL);
 	if (rc)
 		return rc;
-	sipd_rel_uas_final(&s->rel, code);
-	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
-	sipd_oa_rollback(&s->oa);
-	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_REJECTED, NULL);
+	invite_answered(s, code, SIPD_SESSION_END_REJECTED);
 	return 0;
-}
-
-/* A callee's session that ends before its answer: 500 to the INVITE. */
-static void end_early_uas(struct sipd_session *s, enum sipd_session_end why)
-{
-	send_response(s, s->invite, 500, NULL, SIPD_STR_NULL, false, false, NULL);
-	sipd_rel_uas_final(&s->rel, 500);
-	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
-	sipd_oa_rollback(&s->oa);
-	close_pending(s);
-	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
 }
 
 void sipd_session_cancelled(struct sipd_session *s, uint64_t now)
@@ -672,10 +668,7 @@ void sipd_session_cancelled(struct sipd_session *s, uint64_t now)
 	if (!s->invite || s->state > SIPD_SESSION_EARLY)
 		return; /* the 2xx crossed the CANCEL: nothing changes (§9.2) */
 	send_response(s, s->invite, 487, NULL, SIPD_STR_NULL, false, false, NULL);
-	sipd_rel_uas_final(&s->rel, 487);
-	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
-	close_pending(s);
-	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_CANCELLED, NULL);
+	invite_answered(s, 487, SIPD_SESSION_END_CANCELLED);
 }
 
 /* ---------------------------------------------------------------- requests we send */
@@ -800,11 +793,8 @@ static void on_bye(struct sipd_session *s, struct sipd_txn *tx, const struct sip
 	/* Our INVITE still without its final response (the callee BYEd the
 	 * early dialog, its 2xx lost or never sent): cancelled, so that §9.1
 	 * bounds its transaction; a 2xx that still comes is ACKed and BYEd. */
-	if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED && !s->cancelled &&
-	    sipd_invite_cancel(s->inv, NULL, now_of(s)) == 0) {
-		s->cancelled = true;
+	if (sipd_session_cancel(s, NULL, now_of(s)) == 0)
 		s->cancel_end = SIPD_SESSION_END_BYE_REMOTE;
-	}
 	s->wait_ack = false;
 	close_pending(s);
 	set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_BYE_REMOTE, bye);
@@ -1135,9 +1125,7 @@ void sipd_session_free(struct sipd_session *s)
 		 * is ACKed and ended with BYE (uac_answered, §15); the peer's gets
 		 * 480 (as SIP.js's dispose() rejects). A confirmed session just
 		 * stops: the dialog may live on elsewhere (sipd_dialog_snapshot). */
-		if (!s->uas && s->inv && s->state < SIPD_SESSION_CONFIRMED && !s->cancelled &&
-		    sipd_invite_cancel(s->inv, NULL, now_of(s)) == 0)
-			s->cancelled = true;
+		sipd_session_cancel(s, NULL, now_of(s)); /* ours, if it is under way */
 		if (s->uas && s->invite && s->state < SIPD_SESSION_WAIT_ACK &&
 		    send_response(s, s->invite, 480, NULL, SIPD_STR_NULL, false, false, NULL) == 0)
 			sipd_rel_uas_final(&s->rel, 480);
@@ -1505,9 +1493,10 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 	 * also ends the INVITE server transaction that would otherwise wait
 	 * for an answer forever. */
 	if (code == 481 || code == 408) {
-		if (s->uas && s->invite && s->state <= SIPD_SESSION_EARLY)
-			end_early_uas(s, SIPD_SESSION_END_ERROR);
-		else
+		if (s->uas && s->invite && s->state <= SIPD_SESSION_EARLY) {
+			send_response(s, s->invite, 500, NULL, SIPD_STR_NULL, false, false, NULL);
+			invite_answered(s, 500, SIPD_SESSION_END_ERROR);
+		} else
 			send_bye(s, SIPD_SESSION_END_ERROR);
 	}
 }

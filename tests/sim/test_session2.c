@@ -386,6 +386,43 @@ static void rfc3261_15_callee_ends_early_dialog_with_final_response(void **state
 	teardown();
 }
 
+/* RFC 3261 §15, §9.1: the callee's 2xx never reaches the caller, so the
+ * callee gives up waiting for the ACK and BYEs (§13.3.1.4); to the caller
+ * that BYE ends an early dialog while its INVITE is still in Proceeding,
+ * a state RFC 3261 gives no timer. The caller cancels the INVITE, which
+ * bounds its transaction at 64*T1: nothing is left in either stack. */
+static void rfc3261_9_1_caller_cancels_invite_when_early_dialog_byed(void **state)
+{
+	(void)state;
+	world(62, 0, 0, 0);
+	N[1].mode = HOLD;
+	call(OFFER_SDP, NULL, NULL);
+	sim_run(&S, S.now + 100);
+	assert_non_null(N[1].s);
+	assert_int_equal(sipd_session_progress(N[1].s, 180, SIPD_STR_NULL, S.now), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(N[0].last, SIPD_SESSION_EARLY);
+	/* every 2xx is lost; the BYE that follows gets through once the link
+	 * is back */
+	S.links[1][0].cut = true;
+	assert_int_equal(sipd_session_accept(N[1].s, str(ANSWER_SDP), S.now), 0);
+	sim_run(&S, S.now + 64 * 500 + 200);
+	assert_int_equal(N[1].end, SIPD_SESSION_END_NO_ACK);
+	S.links[1][0].cut = false;
+	sim_run(&S, S.now + 10 * 1000);
+	assert_int_equal(N[0].last, SIPD_SESSION_TERMINATED);
+	assert_int_equal(N[0].end, SIPD_SESSION_END_BYE_REMOTE);
+	assert_int_equal(sim_count(&S, 0, "CANCEL"), 1);
+	sim_run(&S, S.now + 64 * 500 + 1000);
+	for (int i = 0; i < 2; i++) {
+		struct sipd_stack_stats st;
+		sipd_stack_stats(S.nodes[i].st, &st);
+		assert_int_equal(st.client_txns, 0);
+		assert_int_equal(st.server_txns, 0);
+	}
+	teardown();
+}
+
 /* RFC 3311 §5.2, RFC 4028 §7.4: the callee refreshes with UPDATE without an
  * offer (the caller's INVITE allows UPDATE); the caller's default answer is a
  * 2xx without an offer, so both engines stay stable: no 491 ever, refreshes
@@ -1022,6 +1059,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3261_15_callee_ends_early_dialog_with_final_response),
+		cmocka_unit_test(rfc3261_9_1_caller_cancels_invite_when_early_dialog_byed),
 		cmocka_unit_test(rfc3311_5_2_refresh_by_update_gets_2xx_without_offer),
 		cmocka_unit_test(rfc3311_5_2_491_only_for_update_with_offer),
 		cmocka_unit_test(rfc6026_8_10_reinvite_2xx_retransmission_acked_again),
