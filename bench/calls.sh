@@ -47,6 +47,8 @@ usage() {
 [ $# -ge 1 ] || usage
 MODE=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 RESULTS=$ROOT/bench/results
 TSV=$RESULTS/calls.tsv
 PROFILE_TSV=$RESULTS/calls-profile.tsv
@@ -82,19 +84,7 @@ RATE_MAX=40000
 
 TAB=$(printf '\t')
 
-# Thousands separated by commas (mawk has no %'d).
-AWK_FMT='
-function grp(x,   s, neg, out) {
-	s = sprintf("%.0f", x); neg = ""
-	if (substr(s, 1, 1) == "-") { neg = "-"; s = substr(s, 2) }
-	out = ""
-	while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-	return neg s out
-}'
 
-pkg_version() {
-	dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"
-}
 
 # "+SECONDS" since the measurements began, for the progress lines.
 since() {
@@ -575,18 +565,6 @@ cg_run() {
 	echo "$total $(stat_field "$out.stat" "Retransmissions(C)") $([ "$rc" = 0 ] && echo 1 || echo 0)"
 }
 
-# "function<TAB>Ir" for every entry of a callgrind file (as bench/run.sh).
-cg_functions() {
-	callgrind_annotate --auto=no --threshold=100 ${2:+"$2"} "$1" 2>/dev/null |
-		awk '/file:function/ { on = 1; next }
-		     on && /%\)/ {
-			n = $1; gsub(",", "", n); s = $0
-			sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "", s); sub(/ \[.*$/, "", s)
-			sub(/^.*:/, "", s)
-			print s "\t" n
-		     }'
-}
-
 # Where a one-process target spends its instructions per call: the longer
 # run minus the shorter, per function, self and inclusive.
 cg_profile() {
@@ -655,12 +633,13 @@ section_instr() {
 # ------------------------------------------------------------------ mem
 
 # Calls established (in SIPp's pause) and failed, from its counts and stats.
+# (sh has no local variables: names of its own, as its callers use d)
 mem_progress() {
-	d=$1
-	cnt=$(ls "$d"/uac*_counts.csv 2>/dev/null | head -n 1)
-	paused=0
-	[ -z "$cnt" ] || paused=$(stat_field "$cnt" "6_Pause_Sessions")
-	echo "$paused $(stat_field "$d/stat.csv" "FailedCall(C)")"
+	mp_dir=$1
+	mp_cnt=$(ls "$mp_dir"/uac*_counts.csv 2>/dev/null | head -n 1)
+	mp_paused=0
+	[ -z "$mp_cnt" ] || mp_paused=$(stat_field "$mp_cnt" "6_Pause_Sessions")
+	echo "$mp_paused $(stat_field "$mp_dir/stat.csv" "FailedCall(C)")"
 }
 
 # Waits (bounded: 4 s a call at RATE, and a minute) until the SIPp writing

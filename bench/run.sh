@@ -43,6 +43,8 @@ usage() {
 [ -d "$1" ] || { echo "bench/run.sh: no build directory $1" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 BUILD=$(cd "$1" && pwd)
 RESULTS=$ROOT/bench/results
 WORK=$BUILD/bench-work
@@ -106,28 +108,10 @@ cache_value() {
 	sed -n "s/^$1:[A-Z]*=//p" "$BUILD/CMakeCache.txt" 2>/dev/null | head -n 1
 }
 
-pkg_version() {
-	dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"
-}
 
 # The Ir total of a callgrind output file.
 cg_total() {
 	sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$1" | head -n 1
-}
-
-# "function<TAB>Ir" for every entry of a callgrind output file. A function can
-# have several entries (code inlined from headers is listed under the header's
-# name), and the files are machine paths: the name alone is kept. $2: an option
-# of callgrind_annotate, such as --inclusive=yes.
-cg_functions() {
-	callgrind_annotate --auto=no --threshold=100 ${2:+"$2"} "$1" 2>/dev/null |
-		awk '/file:function/ { on = 1; next }
-		     on && /%\)/ {
-			n = $1; gsub(",", "", n); s = $0
-			sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "", s); sub(/ \[.*$/, "", s)
-			sub(/^.*:/, "", s)
-			print s "\t" n
-		     }'
 }
 
 # The inclusive Ir of one function in a callgrind output file, 0 if absent.
@@ -214,15 +198,6 @@ section_parse_shares() {
 	printf 'share\tre\trand_u64\t%s\t%s\n' "${a:-0}" "${b:-0}" >> "$PARSE_CG_TSV"
 }
 
-# Thousands separated by commas (mawk has no %'d).
-AWK_FMT='
-function grp(x,   s, neg, out) {
-	s = sprintf("%.0f", x); neg = ""
-	if (substr(s, 1, 1) == "-") { neg = "-"; s = substr(s, 2) }
-	out = ""
-	while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-	return neg s out
-}'
 
 section_parse_report() {
 	# The settings the figures were measured with, not today's environment.
