@@ -56,6 +56,7 @@ struct uas {
 	bool accept_refer;
 	struct transfers *transfers; /* --accept-refer: the referred calls */
 	struct call *ended_calls; /* sessions that ended, for reap() to free */
+	uv_check_t reaper;        /* runs reap() once a loop turn while there are */
 	bool stopping;    /* a signal came: every call ends with BYE */
 	size_t live;      /* sessions not yet terminated */
 	uint64_t requests, calls, answered, ended, ack_timeouts;
@@ -69,7 +70,9 @@ struct call {
 	struct call *next_ended; /* in uas.ended_calls once its session ended */
 	struct uas *u;
 	struct sipd_session *s;
-	uv_timer_t t;     /* the ring before the 200, then the call's length */
+	/* with --ring or --hangup-after only: the ring before the 200, then the
+	 * call's length (a libuv timer is some 150 bytes a call) */
+	uv_timer_t *t;
 	struct sipd_str answer; /* our SDP answer: --answer-sdp, or the listener's */
 };
 
@@ -108,14 +111,20 @@ static void uas_usage(FILE *f)
 	fputs(tool_output_usage, f);
 }
 
-static void call_closed(uv_handle_t *h)
+static void call_release(struct call *c)
 {
-	struct call *c = h->data;
 	sipd_session_free(c->s);
 	free(c);
 }
 
-/* Unlinks the call; its memory goes when its timer is closed. */
+static void timer_closed(uv_handle_t *h)
+{
+	struct call *c = h->data;
+	free(h);
+	call_release(c);
+}
+
+/* Unlinks the call; its memory goes now, or when its timer is closed. */
 static void call_free(struct call *c)
 {
 	if (c->prev)
@@ -124,7 +133,10 @@ static void call_free(struct call *c)
 		c->u->open = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	uv_close((uv_handle_t *)&c->t, call_closed);
+	if (c->t)
+		uv_close((uv_handle_t *)c->t, timer_closed);
+	else
+		call_release(c);
 }
 
 static void hangup(uv_timer_t *t)
@@ -152,6 +164,8 @@ static void transfer_ended(void *arg, bool answered)
 	maybe_stopped(arg);
 }
 
+static void reap(uv_check_t *h);
+
 static void on_session_state(void *arg, struct sipd_session *s, enum sipd_session_state st,
                              enum sipd_session_end why, const struct sipd_msg *msg)
 {
@@ -161,7 +175,7 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
 	if (st == SIPD_SESSION_CONFIRMED) {
 		c->u->answered++;
 		if (c->u->hangup_ms)
-			uv_timer_start(&c->t, hangup, c->u->hangup_ms, 0);
+			uv_timer_start(c->t, hangup, c->u->hangup_ms, 0);
 	}
 	if (st == SIPD_SESSION_TERMINATED) {
 		c->u->ended++;
@@ -169,9 +183,11 @@ static void on_session_state(void *arg, struct sipd_session *s, enum sipd_sessio
 		maybe_stopped(c->u);
 		if (why == SIPD_SESSION_END_NO_ACK)
 			c->u->ack_timeouts++;
-		/* freed later, from the loop: not under the session's own call */
+		/* freed later, from the loop: not under the session's own call,
+		 * nor under any of the stack's */
 		c->next_ended = c->u->ended_calls;
 		c->u->ended_calls = c;
+		uv_check_start(&c->u->reaper, reap);
 	}
 }
 
@@ -194,8 +210,6 @@ static const struct sipd_session_callbacks session_cb = {.size = sizeof session_
 
 static void link_call(struct uas *u, struct call *c)
 {
-	uv_timer_init(sipd_runtime_loop(u->rt), &c->t);
-	c->t.data = c;
 	c->next = u->open;
 	if (u->open)
 		u->open->prev = c;
@@ -361,6 +375,14 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 		free(c);
 		return -1;
 	}
+	if (u->ring_ms || u->hangup_ms) {
+		if (!(c->t = malloc(sizeof *c->t))) {
+			free(c);
+			return -1;
+		}
+		uv_timer_init(sipd_runtime_loop(u->rt), c->t);
+		c->t->data = c;
+	}
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
 	                                         .local_contact = {contact, strlen(contact)},
@@ -371,7 +393,11 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	                                                      : SIPD_REL_SUPPORTED};
 	uint64_t now = sipd_runtime_now(u->rt);
 	if (sipd_session_uas(&u->env, tx, from, &o, now, &c->s)) {
-		free(c); /* the session answered it (400, 420-422, 500, 503) */
+		/* the session answered it (400, 420-422, 500, 503) */
+		if (c->t)
+			uv_close((uv_handle_t *)c->t, timer_closed);
+		else
+			free(c);
 		return 0;
 	}
 	link_call(u, c);
@@ -391,15 +417,16 @@ static int new_call(struct uas *u, struct sipd_txn *tx, const struct sipd_flow *
 	if (!((rel || u->early_media) && sipd_session_progress(c->s, 183, answer, now) == 0))
 		sipd_session_progress(c->s, 180, SIPD_STR_NULL, now);
 	if (u->ring_ms)
-		uv_timer_start(&c->t, answer_now, u->ring_ms, 0);
+		uv_timer_start(c->t, answer_now, u->ring_ms, 0);
 	else
 		sipd_session_accept(c->s, answer, now);
 	return 0;
 }
 
-/* Frees the calls whose session ended. */
-static void reap(struct uas *u)
+/* Frees the calls whose session ended, from the loop (a check handle). */
+static void reap(uv_check_t *h)
 {
+	struct uas *u = h->data;
 	/* only the calls that ended: a scan of every open call would make each
 	 * call's end cost as much as the calls held (100,000 held: 20 ms) */
 	while (u->ended_calls) {
@@ -407,6 +434,7 @@ static void reap(struct uas *u)
 		u->ended_calls = c->next_ended;
 		call_free(c);
 	}
+	uv_check_stop(h);
 }
 
 static void print_counters(struct uas *u, const char *event)
@@ -455,7 +483,6 @@ static int on_request(void *user, struct sipd_txn *tx, const struct sipd_msg *re
 	} else {
 		rc = -1; /* the core's answer (200 to OPTIONS, 405...) */
 	}
-	reap(u);
 	return rc;
 }
 
@@ -468,14 +495,12 @@ static void on_cancel(void *user, struct sipd_txn *inv, const struct sipd_msg *c
 	struct sipd_session *s = sipd_txn_user(inv);
 	if (s)
 		sipd_session_cancelled(s, sipd_runtime_now(u->rt));
-	reap(u);
 }
 
 static void on_server_done(void *user, struct sipd_txn *tx, bool timeout)
 {
 	struct uas *u = user;
 	sipd_sessions_server_done(&u->env, tx, timeout);
-	reap(u);
 }
 
 static void grace_over(uv_timer_t *t)
@@ -732,6 +757,8 @@ int cmd_uas(int argc, char **argv)
 	uv_timer_init(sipd_runtime_loop(u.rt), &u.stats);
 	u.stats.data = &u;
 	uv_timer_init(sipd_runtime_loop(u.rt), &u.grace);
+	uv_check_init(sipd_runtime_loop(u.rt), &u.reaper);
+	u.reaper.data = &u;
 	u.grace.data = &u;
 	if (u.out.stats_interval)
 		uv_timer_start(&u.stats, stats_tick, u.out.stats_interval * 1000ull,
@@ -752,6 +779,7 @@ int cmd_uas(int argc, char **argv)
 	/* calls still open (stopped twice) are freed without more signalling;
 	 * their transactions end with the runtime */
 	u.ended_calls = NULL; /* freed below with the rest */
+	uv_close((uv_handle_t *)&u.reaper, NULL);
 	while (u.open)
 		call_free(u.open);
 	transfers_destroy(u.transfers);

@@ -262,7 +262,10 @@ struct sipd_response {
 int sipd_txn_respond(struct sipd_txn *tx, const struct sipd_response *resp, uint64_t now);
 
 /* The ACK of the 2xx sent on this INVITE server transaction arrived (the TU
- * matched it to its dialog): retransmissions of the 2xx stop. */
+ * matched it to its dialog): retransmissions of the 2xx stop, and the
+ * transaction ends for the TU at the next sipd_stack_advance() (server_done,
+ * no timeout). What RFC 6026 §7.1 still asks of it until Timer L, absorbing
+ * retransmissions of the INVITE, the stack does with the keys alone. */
 void sipd_txn_acked(struct sipd_txn *tx);
 
 /* The request of a server transaction (valid while the transaction lives). */

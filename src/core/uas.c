@@ -207,6 +207,8 @@ void sipd_core_request(struct sipd_stack *st, const struct sipd_msg *m,
 		sipd_txl_on_request(&st->txl, tx, m, now); /* a retransmission */
 		return;
 	}
+	if (sipd_txl_absorbs(&st->txl, m))
+		return; /* an INVITE answered, ACKed and retransmitted (RFC 6026 §7.1) */
 	/* Overload: no state for new work (RFC 3261 §21.5.4). Requests within a
 	 * dialog, and CANCELs, have a reserve of a quarter more: the calls
 	 * already up keep working while new ones are refused, and memory stays
@@ -229,7 +231,8 @@ void sipd_core_request(struct sipd_stack *st, const struct sipd_msg *m,
 		 * INVITE is the application's to end (487); 481 otherwise. */
 		struct sipd_txn *inv = sipd_txl_match_cancel(&st->txl, req);
 		if (!inv) {
-			respond(st, tx, 481, NULL, now);
+			/* an INVITE answered and ACKed: the CANCEL has no effect */
+			respond(st, tx, sipd_txl_cancel_absorbed(&st->txl, req) ? 200 : 481, NULL, now);
 			return;
 		}
 		respond(st, tx, 200, NULL, now);

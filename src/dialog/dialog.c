@@ -23,9 +23,10 @@ struct sipd_dialog {
 	unsigned usages;
 	void *user;
 	struct span call_id, local_tag, remote_tag, local_uri, remote_uri, local_contact;
-	/* the dynamic part: remote target then the routes, in `dyn` */
+	/* the dynamic part, in `dyn`: the routes' lengths (nroutes 16-bit
+	 * numbers), the remote target, then the routes back to back. Most
+	 * dialogs have no route, and none pays for 32 spans. */
 	struct span target;
-	struct span routes[MAX_ROUTES];
 	uint16_t nroutes;
 	char *dyn;
 	size_t dyn_cap;
@@ -163,15 +164,33 @@ struct parts {
 	size_t nroutes;
 };
 
-/* Spare room in the dynamic area, so that a refresh usually fits in place. */
-#define DYN_SLACK 96
+/* Spare room when the dynamic area has to be allocated again (a refresh
+ * outgrew it), so that the next refresh usually fits in place. */
+#define DYN_SLACK 64
 
 static size_t dyn_need(struct sipd_str target, const struct sipd_str *routes, size_t n)
 {
-	size_t need = target.len;
+	size_t need = n * sizeof(uint16_t) + target.len;
 	for (size_t i = 0; i < n; i++)
 		need += routes[i].len;
 	return need;
+}
+
+static uint16_t route_len(const struct sipd_dialog *d, size_t i)
+{
+	uint16_t len;
+	memcpy(&len, d->dyn + i * sizeof len, sizeof len);
+	return len;
+}
+
+/* Route i: after the lengths, the target and the routes before it (at most
+ * MAX_ROUTES to add up, and only when a request is built). */
+static struct sipd_str route_of(const struct sipd_dialog *d, size_t i)
+{
+	size_t off = d->nroutes * sizeof(uint16_t) + d->target.len;
+	for (size_t k = 0; k < i; k++)
+		off += route_len(d, k);
+	return (struct sipd_str){d->dyn + off, route_len(d, i)};
 }
 
 static bool inside(const struct sipd_dialog *d, struct sipd_str s)
@@ -185,6 +204,9 @@ static bool inside(const struct sipd_dialog *d, struct sipd_str s)
 static int set_dyn(struct sipd_dialog *d, struct sipd_str target, const struct sipd_str *routes,
                    size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		if (routes[i].len > UINT16_MAX)
+			return SIPD_EINVAL;
 	size_t need = dyn_need(target, routes, n);
 	bool overlap = inside(d, target);
 	for (size_t i = 0; i < n && !overlap; i++)
@@ -203,13 +225,14 @@ static int set_dyn(struct sipd_dialog *d, struct sipd_str target, const struct s
 		if (!area)
 			return SIPD_ENOMEM;
 	}
-	size_t off = 0;
-	d->target = (struct span){0, (uint32_t)target.len};
+	size_t off = n * sizeof(uint16_t);
+	d->target = (struct span){(uint32_t)off, (uint32_t)target.len};
 	if (target.len)
-		memcpy(area, target.p, target.len);
-	off = target.len;
+		memcpy(area + off, target.p, target.len);
+	off += target.len;
 	for (size_t i = 0; i < n; i++) {
-		d->routes[i] = (struct span){(uint32_t)off, (uint32_t)routes[i].len};
+		uint16_t len = (uint16_t)routes[i].len;
+		memcpy(area + i * sizeof len, &len, sizeof len);
 		if (routes[i].len)
 			memcpy(area + off, routes[i].p, routes[i].len);
 		off += routes[i].len;
@@ -239,7 +262,11 @@ static int make(struct sipd_dialogs *t, const struct parts *p, enum sipd_dialog_
 	size_t flen = 0;
 	for (size_t i = 0; i < 6; i++)
 		flen += fixed[i]->len;
-	size_t dcap = dyn_need(p->target, p->routes, p->nroutes) + DYN_SLACK;
+	for (size_t i = 0; i < p->nroutes; i++)
+		if (p->routes[i].len > UINT16_MAX)
+			return SIPD_EINVAL;
+	/* exact: a refresh that outgrows it allocates apart, with slack */
+	size_t dcap = dyn_need(p->target, p->routes, p->nroutes);
 	if (flen + dcap > UINT32_MAX)
 		return SIPD_EINVAL;
 	struct sipd_dialog *d = calloc(1, sizeof *d + flen + dcap);
@@ -423,7 +450,7 @@ size_t sipd_dialog_route_count(const struct sipd_dialog *d) { return d->nroutes;
 
 struct sipd_str sipd_dialog_route(const struct sipd_dialog *d, size_t i)
 {
-	return i < d->nroutes ? dyn_of(d, d->routes[i]) : SIPD_STR_NULL;
+	return i < d->nroutes ? route_of(d, i) : SIPD_STR_NULL;
 }
 
 bool sipd_dialog_secure(const struct sipd_dialog *d) { return d->secure; }
@@ -483,7 +510,7 @@ int sipd_dialog_update_from_response(struct sipd_dialog *d, const struct sipd_ms
 		reverse(p.routes, p.nroutes);
 	} else {
 		for (size_t i = 0; i < d->nroutes; i++)
-			p.routes[i] = dyn_of(d, d->routes[i]);
+			p.routes[i] = route_of(d, i);
 		p.nroutes = d->nroutes;
 	}
 	int rc = set_dyn(d, p.target, p.routes, p.nroutes);
@@ -543,7 +570,7 @@ int sipd_dialog_request(struct sipd_dialog *d, const struct sipd_dialog_request 
 	bool strict = false;
 	struct sipd_nameaddr first;
 	if (d->nroutes) {
-		if (sipd_nameaddr_parse(&first, dyn_of(d, d->routes[0]), true, NULL))
+		if (sipd_nameaddr_parse(&first, route_of(d, 0), true, NULL))
 			return SIPD_EINVAL;
 		struct sipd_str lr;
 		strict = sipd_param_find(first.uri.params, "lr", &lr) != 0;
@@ -555,7 +582,7 @@ int sipd_dialog_request(struct sipd_dialog *d, const struct sipd_dialog_request 
 		from_route = 1;
 	}
 	for (size_t i = from_route; i < d->nroutes; i++)
-		sipd_build_header(&b, "Route", dyn_of(d, d->routes[i]));
+		sipd_build_header(&b, "Route", route_of(d, i));
 	if (strict)
 		put_route_uri_as_route(&b, dyn_of(d, d->target));
 
@@ -631,7 +658,7 @@ int sipd_dialog_refresh_target(struct sipd_dialog *d, const struct sipd_msg *req
 		return 0; /* no (single) Contact: the target stays (§12.2.2 "if present") */
 	struct sipd_str routes[MAX_ROUTES];
 	for (size_t i = 0; i < d->nroutes; i++)
-		routes[i] = dyn_of(d, d->routes[i]);
+		routes[i] = route_of(d, i);
 	return set_dyn(d, target, routes, d->nroutes);
 }
 
@@ -708,7 +735,7 @@ long sipd_dialog_snapshot(const struct sipd_dialog *d, uint8_t *out, size_t cap)
 	w_str(&w, dyn_of(d, d->target));
 	w_u16(&w, d->nroutes);
 	for (size_t i = 0; i < d->nroutes; i++)
-		w_str(&w, dyn_of(d, d->routes[i]));
+		w_str(&w, route_of(d, i));
 	return w.over ? SIPD_ENOSPC : (long)w.len;
 }
 

@@ -60,34 +60,49 @@ struct sipd_session {
 	unsigned client_txns;    /* client transactions whose callbacks point here */
 	bool freed;              /* sipd_session_free() was called: free at the last one */
 	uint64_t now;            /* the latest time the application gave us */
-	/* UAS: reliable provisionals (RFC 3262) */
+	bool peer_update;        /* the peer's Allow lists UPDATE (RFC 4028 §7.4) */
+	/* UAS: reliable provisionals (RFC 3262); what sending them takes is
+	 * allocated with the first */
 	struct sipd_rel_uas rel;
-	struct sipd_stack_timer rel_timer;
-	unsigned prov_code;      /* the outstanding reliable provisional, to resend */
-	char *prov_body;
-	size_t prov_len;
-	char prov_hdrs[64];
+	struct prov *prov;
+	/* UAC: the reliability of each fork's provisionals (RFC 3262 §4),
+	 * allocated with the first reliable one */
+	struct fork_rel *forks;
+	uint8_t nforks;
+	/* session timers (RFC 4028), when the application asked for them */
+	struct stimers *stx;
+	char contact[];          /* our Contact URI, NUL-terminated */
+};
+
+/* The parts few sessions use live apart, so that a plain call does not carry
+ * them (memory per dialog, BENCHMARKS.md). */
+
+struct prov {
+	struct sipd_stack_timer timer;
+	unsigned code;           /* the outstanding reliable provisional, to resend */
+	char *body;
+	size_t len;
+	char hdrs[64];
 	bool accept_pending;     /* a 2xx waits for the PRACK of a 1xx with SDP (§3) */
 	char *accept_body;
 	size_t accept_len;
-	/* UAC: the reliability of each fork's provisionals (RFC 3262 §4) */
-	struct {
-		struct sipd_dialog *d;
-		struct sipd_rel_uac rel;
-	} forks[4];
-	size_t nforks;
-	/* session timers (RFC 4028) */
-	bool st_on;
+};
+
+#define MAX_FORKS 4
+struct fork_rel {
+	struct sipd_dialog *d;
+	struct sipd_rel_uac rel;
+};
+
+struct stimers {
 	struct sipd_st_config stc;
 	struct sipd_st st;
-	struct sipd_stack_timer st_timer;
-	struct sipd_st_answer st_answer; /* for the 2xx to the initial INVITE */
-	struct sipd_txn *st_answer_tx;
-	bool peer_update;                /* the peer's Allow lists UPDATE: refresh with it */
-	bool refreshing;                 /* the request out is a session refresh */
-	bool refresh_sent;               /* since the last success */
-	uint64_t st_base;                /* when the session was last refreshed */
-	char contact[];          /* our Contact URI, NUL-terminated */
+	struct sipd_stack_timer timer;
+	struct sipd_st_answer answer; /* for the 2xx to the initial INVITE */
+	struct sipd_txn *answer_tx;
+	bool refreshing;              /* the request out is a session refresh */
+	bool refresh_sent;            /* since the last success */
+	uint64_t base;                /* when the session was last refreshed */
 };
 
 static void session_release(struct sipd_session *s);
@@ -146,6 +161,20 @@ static void drop_dialog(struct sipd_session *s, enum sipd_dialog_reason why)
 
 static void close_pending(struct sipd_session *s);
 
+/* The timers of the parts that live apart, stopped when the session ends. */
+static void stop_rel(struct sipd_session *s)
+{
+	if (s->prov)
+		sipd_stack_timer_cancel(s->env.stack, &s->prov->timer);
+}
+
+static void stop_timers(struct sipd_session *s)
+{
+	stop_rel(s);
+	if (s->stx)
+		sipd_stack_timer_cancel(s->env.stack, &s->stx->timer);
+}
+
 static void set_state(struct sipd_session *s, enum sipd_session_state st,
                       enum sipd_session_end why, const struct sipd_msg *msg)
 {
@@ -155,8 +184,7 @@ static void set_state(struct sipd_session *s, enum sipd_session_state st,
 	if (st == SIPD_SESSION_TERMINATED) {
 		s->end = (uint8_t)why;
 		sipd_oa_close(&s->oa);
-		sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
-		sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+		stop_timers(s);
 		close_pending(s); /* §15.1.2: what the application still holds gets 487 */
 		drop_dialog(s, dialog_reason(why));
 	}
@@ -232,30 +260,37 @@ int sipd_session_set_answer_headers(struct sipd_session *s, const char *headers)
 	return 0;
 }
 
-static void st_setup(struct sipd_session *s, const struct sipd_st_config *c)
+static int st_setup(struct sipd_session *s, const struct sipd_st_config *c)
 {
-	sipd_stack_timer_init(&s->st_timer, st_fired, s);
 	if (!c)
-		return;
-	size_t n = c->size < sizeof s->stc ? c->size : sizeof s->stc;
-	memcpy(&s->stc, c, n);
-	s->stc.size = n;
-	s->st_on = true;
-	sipd_st_init(&s->st, &s->stc);
+		return 0;
+	struct stimers *x = calloc(1, sizeof *x);
+	if (!x)
+		return SIPD_ENOMEM;
+	sipd_stack_timer_init(&x->timer, st_fired, s);
+	size_t n = c->size < sizeof x->stc ? c->size : sizeof x->stc;
+	memcpy(&x->stc, c, n);
+	x->stc.size = n;
+	sipd_st_init(&x->st, &x->stc);
+	s->stx = x;
+	return 0;
 }
 
 /* A refresh (or the session's start) succeeded: next refresh, or expiry. */
 static void st_arm(struct sipd_session *s)
 {
-	if (!s->st_on || !s->st.interval || s->state == SIPD_SESSION_TERMINATED) {
-		sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
+	struct stimers *x = s->stx;
+	if (!x)
+		return;
+	if (!x->st.interval || s->state == SIPD_SESSION_TERMINATED) {
+		sipd_stack_timer_cancel(s->env.stack, &x->timer);
 		return;
 	}
 	uint64_t now = sipd_stack_now(s->env.stack) > s->now ? sipd_stack_now(s->env.stack) : s->now;
-	s->st_base = now;
-	s->refresh_sent = false;
-	uint64_t at = s->st.we_refresh ? sipd_st_refresh_at(&s->st, now) : sipd_st_expire_at(&s->st, now);
-	sipd_stack_timer_arm(s->env.stack, &s->st_timer, at);
+	x->base = now;
+	x->refresh_sent = false;
+	uint64_t at = x->st.we_refresh ? sipd_st_refresh_at(&x->st, now) : sipd_st_expire_at(&x->st, now);
+	sipd_stack_timer_arm(s->env.stack, &x->timer, at);
 }
 
 /* RFC 4028 §7.4: refresh with UPDATE when the peer allows it. A message
@@ -435,7 +470,6 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	sipd_stack_timer_init(&s->glare, NULL, s);
 	sipd_stack_random_token(env->stack, s->tag, sizeof s->tag);
 	sipd_txn_set_user(invite, s);
-	sipd_stack_timer_init(&s->rel_timer, NULL, s);
 	/* RFC 3262 §3: the first RSeq uniform in 1 .. 2**31-1 (the engine adds
 	 * 1 to a value below 2**31-1); retransmissions at the stack's T1 */
 	sipd_rel_uas_init(&s->rel, req, (enum sipd_rel_policy)o->rel_policy,
@@ -454,19 +488,19 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	}
 	/* RFC 4028 §8.1: an interval below our Min-SE gets 422 */
 	st_setup(s, o->timer);
-	if (s->st_on) {
-		unsigned st_status = sipd_st_recv_request(&s->stc, req, &s->st_answer);
+	if (s->stx) {
+		unsigned st_status = sipd_st_recv_request(&s->stx->stc, req, &s->stx->answer);
 		if (st_status) {
 			char sh[64];
 			struct sipd_buf sb;
 			sipd_buf_init(&sb, sh, sizeof sh - 1);
-			sipd_st_write_response(&s->st_answer, &sb);
+			sipd_st_write_response(&s->stx->answer, &sb);
 			sh[sb.overflow ? 0 : sb.len] = 0;
 			send_response(s, invite, st_status, NULL, SIPD_STR_NULL, false, false, sh);
 			discard(s);
 			return st_status == 400 ? SIPD_EPARSE : SIPD_EINVAL;
 		}
-		s->st_answer_tx = invite;
+		s->stx->answer_tx = invite;
 	}
 	peer_allows(s, req);
 	/* §12.1.1: a dialog needs the peer's Contact; without one, 400 now.
@@ -512,34 +546,40 @@ int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str
 	}
 	/* RFC 3262: reliable, with Require: 100rel and RSeq; a description in
 	 * it is the answer to the INVITE's offer, or an offer of ours (§5) */
+	if (!s->prov) {
+		s->prov = calloc(1, sizeof *s->prov);
+		if (!s->prov)
+			return SIPD_ENOMEM;
+		sipd_stack_timer_init(&s->prov->timer, rel_fired, s);
+	}
+	struct prov *pv = s->prov;
 	struct sipd_buf hb;
-	sipd_buf_init(&hb, s->prov_hdrs, sizeof s->prov_hdrs - 1);
+	sipd_buf_init(&hb, pv->hdrs, sizeof pv->hdrs - 1);
 	struct sipd_rel_uas saved = s->rel;
 	int rc = sipd_rel_uas_send(&s->rel, code, body.len > 0, now_of(s), &hb);
 	if (rc)
 		return rc; /* one still waits for its PRACK (§3), or over the RSeq space */
-	s->prov_hdrs[hb.len] = 0;
+	pv->hdrs[hb.len] = 0;
 	if (body.len) {
 		enum sipd_oa_state st = sipd_oa_state(&s->oa);
 		rc = st == SIPD_OA_HAVE_REMOTE_OFFER ? sipd_oa_send_answer(&s->oa, body)
 		     : st == SIPD_OA_INITIAL         ? sipd_oa_send_offer(&s->oa, body)
 		                                     : 0;
 		if (rc == 0)
-			rc = keep_copy(&s->prov_body, &s->prov_len, body);
+			rc = keep_copy(&pv->body, &pv->len, body);
 		if (rc) {
 			s->rel = saved;
 			return rc;
 		}
 	} else {
-		s->prov_len = 0;
+		pv->len = 0;
 	}
-	s->prov_code = code;
-	rc = send_response(s, s->invite, code, NULL, (struct sipd_str){s->prov_body, s->prov_len},
-	                   true, false, s->prov_hdrs);
+	pv->code = code;
+	rc = send_response(s, s->invite, code, NULL, (struct sipd_str){pv->body, pv->len}, true,
+	                   false, pv->hdrs);
 	if (rc)
 		return rc;
-	s->rel_timer.cb = rel_fired;
-	sipd_stack_timer_arm(s->env.stack, &s->rel_timer, sipd_rel_uas_deadline(&s->rel));
+	sipd_stack_timer_arm(s->env.stack, &pv->timer, sipd_rel_uas_deadline(&s->rel));
 	set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
 	return 0;
 }
@@ -555,16 +595,16 @@ static void rel_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 		return;
 	switch (sipd_rel_uas_advance(&s->rel, now)) {
 	case SIPD_REL_RETRANSMIT:
-		send_response(s, s->invite, s->prov_code, NULL,
-		              (struct sipd_str){s->prov_body, s->prov_len}, true, false, s->prov_hdrs);
-		sipd_stack_timer_arm(s->env.stack, &s->rel_timer, sipd_rel_uas_deadline(&s->rel));
+		send_response(s, s->invite, s->prov->code, NULL,
+		              (struct sipd_str){s->prov->body, s->prov->len}, true, false, s->prov->hdrs);
+		sipd_stack_timer_arm(s->env.stack, &s->prov->timer, sipd_rel_uas_deadline(&s->rel));
 		break;
 	case SIPD_REL_GIVE_UP:
 		sipd_session_reject(s, SIPD_REL_TIMEOUT_STATUS, NULL, now);
 		break;
 	case SIPD_REL_WAIT:
 		if (sipd_rel_uas_deadline(&s->rel) != UINT64_MAX)
-			sipd_stack_timer_arm(s->env.stack, &s->rel_timer, sipd_rel_uas_deadline(&s->rel));
+			sipd_stack_timer_arm(s->env.stack, &s->prov->timer, sipd_rel_uas_deadline(&s->rel));
 		break;
 	}
 }
@@ -572,14 +612,15 @@ static void rel_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 int sipd_session_accept(struct sipd_session *s, struct sipd_str body, uint64_t now)
 {
 	tick(s, now);
-	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY || s->accept_pending)
+	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY ||
+	    (s->prov && s->prov->accept_pending))
 		return SIPD_ESTATE;
-	if (!sipd_rel_uas_final_allowed(&s->rel, 200)) {
+	if (!sipd_rel_uas_final_allowed(&s->rel, 200) && s->prov) {
 		/* RFC 3262 §3: not before the PRACK of a provisional that carried a
 		 * description; it goes out when that PRACK comes */
-		int rc = keep_copy(&s->accept_body, &s->accept_len, body);
+		int rc = keep_copy(&s->prov->accept_body, &s->prov->accept_len, body);
 		if (rc == 0)
-			s->accept_pending = true;
+			s->prov->accept_pending = true;
 		return rc;
 	}
 	return do_accept(s, body);
@@ -605,23 +646,23 @@ static int do_accept(struct sipd_session *s, struct sipd_str body)
 	}
 	s->offer_in_2xx = !answer;
 	char sh[128] = "";
-	bool timer = s->st_on && s->st_answer_tx == s->invite;
+	bool timer = s->stx && s->stx->answer_tx == s->invite;
 	if (timer) {
 		struct sipd_buf sb;
 		sipd_buf_init(&sb, sh, sizeof sh - 1);
-		sipd_st_write_response(&s->st_answer, &sb);
+		sipd_st_write_response(&s->stx->answer, &sb);
 		sh[sb.overflow ? 0 : sb.len] = 0;
 	}
 	rc = send_response(s, s->invite, 200, NULL, body, true, true, sh[0] ? sh : NULL);
 	if (rc)
 		return rc;
 	if (timer) {
-		sipd_st_answered(&s->st, &s->st_answer);
-		s->st_answer_tx = NULL;
+		sipd_st_answered(&s->stx->st, &s->stx->answer);
+		s->stx->answer_tx = NULL;
 		st_arm(s);
 	}
 	sipd_rel_uas_final(&s->rel, 200);
-	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+	stop_rel(s);
 	s->wait_ack = true;
 	sipd_dialog_confirm(s->d);
 	set_state(s, SIPD_SESSION_WAIT_ACK, SIPD_SESSION_END_NONE, NULL);
@@ -644,7 +685,7 @@ static void close_pending(struct sipd_session *s)
 static void invite_answered(struct sipd_session *s, unsigned code, enum sipd_session_end why)
 {
 	sipd_rel_uas_final(&s->rel, code);
-	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+	stop_rel(s);
 	sipd_oa_rollback(&s->oa);
 	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
 }
@@ -808,7 +849,7 @@ static void on_prack(struct sipd_session *s, struct sipd_txn *tx, const struct s
 	unsigned code = sipd_rel_prack_status(r);
 	struct sipd_str body = SIPD_STR_NULL;
 	if (r == SIPD_REL_PRACK_ACKED) {
-		sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
+		stop_rel(s);
 		if (sipd_msg_has_session_body(req)) {
 			if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
 				sipd_oa_recv_answer(&s->oa, req->body);
@@ -826,9 +867,9 @@ static void on_prack(struct sipd_session *s, struct sipd_txn *tx, const struct s
 		}
 	}
 	send_response(s, tx, code, NULL, body, false, false, NULL);
-	if (r == SIPD_REL_PRACK_ACKED && s->accept_pending) {
-		s->accept_pending = false;
-		do_accept(s, (struct sipd_str){s->accept_body, s->accept_len});
+	if (r == SIPD_REL_PRACK_ACKED && s->prov && s->prov->accept_pending) {
+		s->prov->accept_pending = false;
+		do_accept(s, (struct sipd_str){s->prov->accept_body, s->prov->accept_len});
 	}
 }
 
@@ -907,9 +948,9 @@ static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct 
 		return;
 	}
 	struct sipd_st_answer a;
-	if (s->st_on) {
+	if (s->stx) {
 		/* RFC 4028 §8: a refresh carries its own interval (422 if too short) */
-		unsigned st_status = sipd_st_recv_request(&s->stc, req, &a);
+		unsigned st_status = sipd_st_recv_request(&s->stx->stc, req, &a);
 		if (st_status) {
 			char sh[64];
 			struct sipd_buf sb;
@@ -927,7 +968,7 @@ static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct 
 		return;
 	}
 	struct pending *p = add_pending(s, tx, offer);
-	if (s->st_on) {
+	if (s->stx) {
 		p->st = true;
 		p->st_answer = a;
 	}
@@ -939,9 +980,11 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
                          struct sipd_str body, uint64_t now)
 {
 	tick(s, now);
-	const struct sipd_msg *req = sipd_txn_request(tx);
-	struct pending *p = req ? find_pending(s, tx) : NULL;
-	if (!p || code < 100 || code > 699)
+	/* only a request still waiting here: a transaction answered already
+	 * may have ended (an INVITE's soon after its ACK), and is not touched */
+	struct pending *p = find_pending(s, tx);
+	const struct sipd_msg *req = p ? sipd_txn_request(tx) : NULL;
+	if (!req || code < 100 || code > 699)
 		return SIPD_EINVAL;
 	bool ok = code >= 200 && code < 300;
 	bool invite = req->method == SIPD_METHOD_INVITE;
@@ -1021,7 +1064,7 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 		sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1: their offer is refused */
 	}
 	if (st) {
-		sipd_st_answered(&s->st, &sta);
+		sipd_st_answered(&s->stx->st, &sta);
 		st_arm(s); /* the peer refreshed: our clock starts again */
 	}
 	if (reinvite_2xx) {
@@ -1104,7 +1147,7 @@ int sipd_sessions_server_done(const struct sipd_session_env *env, struct sipd_tx
 		(void)timeout;
 		s->wait_ack = false;
 		send_bye(s, SIPD_SESSION_END_NO_ACK);
-	} else if (s->bye_pending && !s->wait_ack) {
+	} else if (s->bye_pending && s->state != SIPD_SESSION_TERMINATED) {
 		send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
 	}
 	return 0;
@@ -1116,8 +1159,7 @@ void sipd_session_free(struct sipd_session *s)
 		return;
 	memset(&s->cb, 0, sizeof s->cb); /* no callback from here on */
 	sipd_stack_timer_cancel(s->env.stack, &s->glare);
-	sipd_stack_timer_cancel(s->env.stack, &s->rel_timer);
-	sipd_stack_timer_cancel(s->env.stack, &s->st_timer);
+	stop_timers(s);
 	s->freed = true;
 	if (s->state != SIPD_SESSION_TERMINATED) {
 		/* Nothing may be left hanging on an INVITE without its final
@@ -1156,8 +1198,13 @@ static void session_release(struct sipd_session *s)
 	free(s->bye_reason);
 	free(s->answer_hdrs);
 	free(s->modify_offer);
-	free(s->prov_body);
-	free(s->accept_body);
+	if (s->prov) {
+		free(s->prov->body);
+		free(s->prov->accept_body);
+		free(s->prov);
+	}
+	free(s->forks);
+	free(s->stx);
 	free(s);
 }
 
@@ -1183,8 +1230,10 @@ static bool uac_reliable(struct sipd_session *s, struct sipd_dialog *d, const st
 	while (i < s->nforks && s->forks[i].d != d)
 		i++;
 	if (i == s->nforks) {
-		if (s->nforks == 4)
+		if (s->nforks == MAX_FORKS)
 			return true; /* too many forks to track: treat as unreliable */
+		if (!s->forks && !(s->forks = calloc(MAX_FORKS, sizeof *s->forks)))
+			return false; /* no memory: ignored, as the peer retransmits it */
 		s->forks[i].d = d;
 		sipd_rel_uac_init(&s->forks[i].rel, resp->cseq.seq);
 		s->nforks++;
@@ -1293,7 +1342,7 @@ static void uac_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog 
 		return;
 	}
 	sipd_dialog_set_user(d, s);
-	if (s->st_on && sipd_st_recv_2xx(&s->st, &s->stc, resp) == 0)
+	if (s->stx && sipd_st_recv_2xx(&s->stx->st, &s->stx->stc, resp) == 0)
 		st_arm(s);
 	peer_allows(s, resp);
 	if (s->cancelled) {
@@ -1365,8 +1414,10 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 	s->now = now;
 	sipd_oa_init(&s->oa);
 	sipd_stack_timer_init(&s->glare, NULL, s);
-	sipd_stack_timer_init(&s->rel_timer, NULL, s);
-	st_setup(s, o->timer);
+	if (st_setup(s, o->timer)) {
+		free(s);
+		return SIPD_ENOMEM;
+	}
 	if (req->body.len && sipd_oa_send_offer(&s->oa, req->body)) {
 		free(s);
 		return SIPD_ENOMEM;
@@ -1374,11 +1425,11 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 	/* RFC 4028 §7.1: Supported: timer, Session-Expires, Min-SE */
 	char hdrs[4096];
 	struct sipd_request with_st = *req;
-	if (s->st_on) {
+	if (s->stx) {
 		struct sipd_buf hb;
 		sipd_buf_init(&hb, hdrs, sizeof hdrs);
 		sipd_buf_putstr(&hb, req->headers);
-		sipd_st_write_request(&s->st, &s->stc, &hb);
+		sipd_st_write_request(&s->stx->st, &s->stx->stc, &hb);
 		if (hb.overflow) {
 			sipd_oa_free(&s->oa);
 			free(s);
@@ -1453,15 +1504,17 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		    (!sipd_msg_has_session_body(resp) || sipd_oa_recv_answer(&s->oa, resp->body)))
 			sipd_oa_rollback(&s->oa); /* no answer, or no memory to keep it */
 		sipd_dialog_update_from_response(s->d, resp); /* target refresh, §12.2.1.2 */
-		if (s->st_on && sipd_st_recv_2xx(&s->st, &s->stc, resp) == 0)
+		if (s->stx && sipd_st_recv_2xx(&s->stx->st, &s->stx->stc, resp) == 0)
 			st_arm(s); /* RFC 4028 §7.2: the refresh worked */
 		peer_allows(s, resp);
 		if (!s->modify_update)
 			send_in_dialog(s, "ACK", NULL, NULL, resp->cseq.seq, SIPD_STR_NULL);
 		s->modifying = false;
-		if (s->cb.modified && !s->refreshing)
+		bool was_refresh = s->stx && s->stx->refreshing;
+		if (s->stx)
+			s->stx->refreshing = false;
+		if (s->cb.modified && !was_refresh)
 			s->cb.modified(s->arg, s, resp);
-		s->refreshing = false;
 		return;
 	}
 	sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1 */
@@ -1476,15 +1529,16 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		sipd_stack_timer_arm(s->env.stack, &s->glare, now_of(s) + delay);
 		return;
 	}
-	if (code == 422 && s->st_on) {
+	if (code == 422 && s->stx) {
 		/* RFC 4028 §7.3: ask again with the larger interval */
 		uint32_t se;
-		if (sipd_st_recv_422(&s->st, &s->stc, resp, &se) == 0 && send_modify(s) == 0)
+		if (sipd_st_recv_422(&s->stx->st, &s->stx->stc, resp, &se) == 0 && send_modify(s) == 0)
 			return;
 	}
 	s->modifying = false;
-	bool was_refresh = s->refreshing;
-	s->refreshing = false;
+	bool was_refresh = s->stx && s->stx->refreshing;
+	if (s->stx)
+		s->stx->refreshing = false;
 	if (s->cb.modified && !was_refresh)
 		s->cb.modified(s->arg, s, resp);
 	/* §14.1: a 481 or 408 to a re-INVITE ends the dialog (§12.2.1.2, and
@@ -1510,10 +1564,10 @@ static int send_modify(struct sipd_session *s)
 	if (rc)
 		return rc;
 	char sh[256] = "";
-	if (s->st_on) {
+	if (s->stx) {
 		struct sipd_buf sb;
 		sipd_buf_init(&sb, sh, sizeof sh - 1);
-		sipd_st_write_request(&s->st, &s->stc, &sb);
+		sipd_st_write_request(&s->stx->st, &s->stx->stc, &sb);
 		sh[sb.overflow ? 0 : sb.len] = 0;
 	}
 	rc = send_in(s, s->d, s->modify_update ? "UPDATE" : "INVITE", sh[0] ? sh : NULL, modify_cb,
@@ -1632,12 +1686,12 @@ static void st_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 	(void)t;
 	(void)now;
 	struct sipd_session *s = arg;
-	if (s->state != SIPD_SESSION_CONFIRMED || !s->st.interval)
+	if (s->state != SIPD_SESSION_CONFIRMED || !s->stx->st.interval)
 		return;
-	if (s->st.we_refresh && !s->refresh_sent) {
-		s->refresh_sent = true;
+	if (s->stx->st.we_refresh && !s->stx->refresh_sent) {
+		s->stx->refresh_sent = true;
 		/* whatever happens to the refresh, the session ends in time */
-		sipd_stack_timer_arm(s->env.stack, &s->st_timer, sipd_st_expire_at(&s->st, s->st_base));
+		sipd_stack_timer_arm(s->env.stack, &s->stx->timer, sipd_st_expire_at(&s->stx->st, s->stx->base));
 		if (s->modifying || s->wait_ack || sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
 			return; /* an exchange under way refreshes too when it succeeds */
 		/* UPDATE without a body when the peer allows it, else re-INVITE with
@@ -1645,11 +1699,11 @@ static void st_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 		struct sipd_str local = s->peer_update ? SIPD_STR_NULL : sipd_oa_local(&s->oa);
 		if (keep_copy(&s->modify_offer, &s->modify_len, local) == 0) {
 			s->modify_update = s->peer_update;
-			s->refreshing = true;
+			s->stx->refreshing = true;
 			if (send_modify(s) == 0)
 				s->modifying = true;
 			else
-				s->refreshing = false;
+				s->stx->refreshing = false;
 		}
 		return;
 	}

@@ -91,15 +91,174 @@ struct sipd_txn *sipd_txl_match_cancel(struct sipd_txl *l, const struct sipd_msg
 	return find(l, cancel, (struct sipd_str){"INVITE", 6});
 }
 
+static uint64_t merge_key(const struct sipd_txl *l, struct sipd_str call_id, uint32_t seq,
+                          struct sipd_str from_tag);
+
 static uint64_t merge_hash(const struct sipd_txl *l, const struct sipd_msg *m)
 {
-	return sipd_txl_hash(l, m->call_id, m->cseq.seq) ^ sipd_txl_hash(l, m->from.tag, 7);
+	return merge_key(l, m->call_id, m->cseq.seq, m->from.tag);
 }
 
-struct sipd_txn *sipd_txl_match_merged(struct sipd_txl *l, const struct sipd_msg *req)
+/* ---------------------------------------------------------------- absorbers
+ *
+ * RFC 6026 §7.1: an INVITE server transaction stays in Accepted for Timer L
+ * (64*T1) after its 2xx, to absorb retransmissions of the INVITE. Once the
+ * TU has the ACK (sipd_txn_acked) that is all it has left to do, and the
+ * request, the response and the TU's link are dead weight for 32 s: some
+ * 3 KB a call, held by every call set up in the last 32 s. The transaction
+ * then ends for the TU and hands its keys to an absorber, which matches as
+ * the transaction would (§17.2.3: branch, sent-by, method INVITE) and keeps
+ * what §8.2.2.2 needs to tell a merged request. Only RFC 3261 branches:
+ * the RFC 2543 match needs the whole request, and such a transaction keeps it. */
+
+struct absorber {
+	struct sipd_hnode node;  /* in l->absorb, hashed as in l->server */
+	struct sipd_hnode merge; /* in l->absorb_merge, hashed as in l->merge */
+	struct sipd_timer t_end; /* the rest of Timer L */
+	uint32_t cseq;
+	uint16_t port; /* of the top Via's sent-by */
+	uint16_t branch_len, host_len, call_id_len, from_tag_len;
+	char data[]; /* branch, sent-by host, Call-ID, From tag */
+};
+
+#define ABSORBER(ptr, member) \
+	((struct absorber *)(void *)((char *)(ptr)-offsetof(struct absorber, member)))
+
+static struct sipd_str ab_branch(const struct absorber *a)
+{
+	return (struct sipd_str){a->data, a->branch_len};
+}
+
+static struct sipd_str ab_host(const struct absorber *a)
+{
+	return (struct sipd_str){a->data + a->branch_len, a->host_len};
+}
+
+static struct sipd_str ab_call_id(const struct absorber *a)
+{
+	return (struct sipd_str){a->data + a->branch_len + a->host_len, a->call_id_len};
+}
+
+static struct sipd_str ab_from_tag(const struct absorber *a)
+{
+	return (struct sipd_str){a->data + a->branch_len + a->host_len + a->call_id_len,
+	                         a->from_tag_len};
+}
+
+static uint64_t merge_key(const struct sipd_txl *l, struct sipd_str call_id, uint32_t seq,
+                          struct sipd_str from_tag)
+{
+	return sipd_txl_hash(l, call_id, seq) ^ sipd_txl_hash(l, from_tag, 7);
+}
+
+static void absorber_free(struct sipd_txl *l, struct absorber *a)
+{
+	sipd_hmap_remove(&l->absorb, &a->node);
+	if (a->from_tag_len)
+		sipd_hmap_remove(&l->absorb_merge, &a->merge);
+	free(a);
+}
+
+/* Hands an acked IST over to an absorber until `until`. Returns 0, or
+ * SIPD_ENOMEM (the transaction then lives on as it is). */
+static int absorber_start(struct sipd_txl *l, struct sipd_txn *tx, uint64_t until)
+{
+	const struct sipd_msg *r = &tx->req;
+	struct sipd_str parts[4] = {r->via.branch, r->via.host, r->call_id, r->from.tag};
+	size_t total = 0;
+	for (size_t i = 0; i < 4; i++) {
+		if (parts[i].len > UINT16_MAX)
+			return SIPD_ENOMEM; /* never with the parser's limits */
+		total += parts[i].len;
+	}
+	struct absorber *a = malloc(sizeof *a + total);
+	if (!a)
+		return SIPD_ENOMEM;
+	memset(a, 0, sizeof *a);
+	char *p = a->data;
+	for (size_t i = 0; i < 4; i++) {
+		if (parts[i].len)
+			memcpy(p, parts[i].p, parts[i].len);
+		p += parts[i].len;
+	}
+	a->branch_len = (uint16_t)parts[0].len;
+	a->host_len = (uint16_t)parts[1].len;
+	a->call_id_len = (uint16_t)parts[2].len;
+	a->from_tag_len = (uint16_t)parts[3].len;
+	a->port = r->via.port;
+	a->cseq = r->cseq.seq;
+	a->node.hash = tx->node.hash;
+	sipd_timer_init(&a->t_end, TT_ABSORB);
+	if (sipd_hmap_insert(&l->absorb, &a->node)) {
+		free(a);
+		return SIPD_ENOMEM;
+	}
+	if (a->from_tag_len) {
+		a->merge.hash = merge_key(l, ab_call_id(a), a->cseq, ab_from_tag(a));
+		if (sipd_hmap_insert(&l->absorb_merge, &a->merge)) {
+			sipd_hmap_remove(&l->absorb, &a->node);
+			free(a);
+			return SIPD_ENOMEM;
+		}
+	}
+	if (sipd_timer_arm(&l->timers, &a->t_end, until)) {
+		absorber_free(l, a);
+		return SIPD_ENOMEM;
+	}
+	return 0;
+}
+
+static struct absorber *absorber_find(struct sipd_txl *l, const struct sipd_msg *m)
+{
+	if (!l->absorb.count || !sipd_branch_is_rfc3261(m->via.branch))
+		return NULL;
+	struct sipd_str invite = {"INVITE", 6};
+	uint64_t h = hash_of(l, m, invite);
+	for (struct sipd_hnode *n = sipd_hmap_first(&l->absorb, h); n; n = sipd_hmap_next(n, h)) {
+		struct absorber *a = ABSORBER(n, node);
+		if (str_same(ab_branch(a), m->via.branch) && a->port == m->via.port &&
+		    str_isame(ab_host(a), m->via.host))
+			return a;
+	}
+	return NULL;
+}
+
+bool sipd_txl_absorbs(struct sipd_txl *l, const struct sipd_msg *req)
+{
+	if (req->method != SIPD_METHOD_INVITE || !absorber_find(l, req))
+		return false;
+	l->stats->retransmissions_absorbed++;
+	return true;
+}
+
+bool sipd_txl_cancel_absorbed(struct sipd_txl *l, const struct sipd_msg *cancel)
+{
+	return absorber_find(l, cancel) != NULL;
+}
+
+void sipd_absorber_timer(struct sipd_txl *l, struct sipd_timer *t)
+{
+	absorber_free(l, ABSORBER(t, t_end));
+}
+
+void sipd_absorbers_free(struct sipd_txl *l)
+{
+	for (size_t b = 0; b < l->absorb.nbuckets; b++) {
+		struct sipd_hnode *n = l->absorb.buckets[b];
+		while (n) {
+			struct sipd_hnode *next = n->next;
+			free(ABSORBER(n, node));
+			n = next;
+		}
+	}
+	sipd_hmap_free(&l->absorb);
+	sipd_hmap_free(&l->absorb_merge);
+}
+
+bool sipd_txl_match_merged(struct sipd_txl *l, const struct sipd_msg *req)
 {
 	if (req->to.tag.len || !req->from.tag.len)
-		return NULL;
+		return false;
 	uint64_t h = merge_hash(l, req);
 	for (struct sipd_hnode *n = sipd_hmap_first(&l->merge, h); n; n = sipd_hmap_next(n, h)) {
 		struct sipd_txn *tx = (struct sipd_txn *)(void *)((char *)n - offsetof(struct sipd_txn, merge));
@@ -107,9 +266,19 @@ struct sipd_txn *sipd_txl_match_merged(struct sipd_txl *l, const struct sipd_msg
 		if (str_same(r->call_id, req->call_id) && str_same(r->from.tag, req->from.tag) &&
 		    r->cseq.seq == req->cseq.seq && str_same(r->cseq.method_name, req->cseq.method_name) &&
 		    !same_txn(tx, req, key_method(req)))
-			return tx;
+			return true;
 	}
-	return NULL;
+	if (!l->absorb_merge.count || !str_same(req->cseq.method_name, (struct sipd_str){"INVITE", 6}))
+		return false;
+	for (struct sipd_hnode *n = sipd_hmap_first(&l->absorb_merge, h); n;
+	     n = sipd_hmap_next(n, h)) {
+		struct absorber *a = ABSORBER(n, merge);
+		/* a request that matched the absorber was absorbed before it got here */
+		if (str_same(ab_call_id(a), req->call_id) && str_same(ab_from_tag(a), req->from.tag) &&
+		    a->cseq == req->cseq.seq)
+			return true;
+	}
+	return false;
 }
 
 void sipd_txl_response_flow(const struct sipd_msg *req, const struct sipd_flow *from,
@@ -342,6 +511,13 @@ void sipd_server_timer(struct sipd_txn *tx, struct sipd_timer *t, uint64_t now)
 		sipd_txn_arm(tx, &tx->t_retx, now + tx->retx_interval);
 		return;
 	}
+	/* acked in Accepted: an absorber takes over for the rest of Timer L */
+	uint64_t until = tx->absorb_until;
+	tx->absorb_until = 0;
+	if (until > now && absorber_start(l, tx, until)) {
+		sipd_txn_arm(tx, &tx->t_end, until); /* no memory: live on as we are */
+		return;
+	}
 	/* Timer H (no ACK came), or L, I, J: the end; L with our 2xx still
 	 * unacknowledged is a timeout for the TU too (§13.3.1.4) */
 	if (tx->kind == TXN_IST && !tx->send_failed && (tx->state == TS_COMPLETED || tx->ack_wait))
@@ -351,8 +527,14 @@ void sipd_server_timer(struct sipd_txn *tx, struct sipd_timer *t, uint64_t now)
 
 void sipd_txn_acked(struct sipd_txn *tx)
 {
-	if (!tx || tx->kind != TXN_IST || !tx->ack_wait)
+	if (!tx || tx->kind != TXN_IST || tx->state != TS_ACCEPTED || tx->absorb_until)
 		return;
 	tx->ack_wait = false;
 	sipd_timer_cancel(&tx->txl->timers, &tx->t_retx);
+	/* From here the transaction only absorbs (see absorber above): it ends
+	 * for the TU at the next advance, not under the caller's feet. */
+	if (sipd_branch_is_rfc3261(tx->branch) && sipd_timer_armed(&tx->t_end) && tx->t_end.at) {
+		tx->absorb_until = tx->t_end.at;
+		sipd_txn_arm(tx, &tx->t_end, 0);
+	}
 }

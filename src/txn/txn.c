@@ -13,6 +13,8 @@ void sipd_txl_init(struct sipd_txl *l, const struct sipd_txl_ops *ops, void *ctx
 	sipd_hmap_init(&l->client);
 	sipd_hmap_init(&l->server);
 	sipd_hmap_init(&l->merge);
+	sipd_hmap_init(&l->absorb);
+	sipd_hmap_init(&l->absorb_merge);
 	l->t1 = 500;
 	l->t2 = 4000;
 	l->t4 = 5000;
@@ -31,6 +33,7 @@ static void txn_free(struct sipd_txn *tx)
 void sipd_txl_free(struct sipd_txl *l)
 {
 	sipd_timers_free(&l->timers); /* before the timers' owners go */
+	sipd_absorbers_free(l);
 	struct sipd_txn *tx = l->all;
 	while (tx) {
 		struct sipd_txn *next = tx->next;
@@ -129,6 +132,10 @@ uint64_t sipd_txl_advance(struct sipd_txl *l, uint64_t now)
 		if (t->kind == TT_USER) {
 			struct sipd_stack_timer *u = CONTAINER(t, struct sipd_stack_timer, base);
 			u->cb(u->arg, u, now);
+			continue;
+		}
+		if (t->kind == TT_ABSORB) {
+			sipd_absorber_timer(l, t);
 			continue;
 		}
 		struct sipd_txn *tx = t->kind == TT_RETX ? CONTAINER(t, struct sipd_txn, t_retx)

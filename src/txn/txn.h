@@ -20,8 +20,9 @@ enum txn_state {
 	TS_TERMINATED,
 };
 
-/* TT_USER: a struct sipd_stack_timer of the layers above */
-enum txn_timer_kind { TT_RETX, TT_END, TT_USER };
+/* TT_USER: a struct sipd_stack_timer of the layers above; TT_ABSORB: the
+ * end of an absorber (server.c) */
+enum txn_timer_kind { TT_RETX, TT_END, TT_USER, TT_ABSORB };
 
 struct sipd_txl;
 
@@ -42,6 +43,7 @@ struct sipd_txn {
 	struct sipd_flow flow; /* client: where requests go; server: where responses go */
 	struct sipd_timer t_retx, t_end;
 	uint32_t retx_interval;
+	uint64_t absorb_until; /* IST: acked; an absorber takes over until then */
 	sipd_txn_cb cb;
 	void *arg;
 	void *user;
@@ -73,6 +75,8 @@ struct sipd_txl_ops {
 
 struct sipd_txl {
 	struct sipd_hmap client, server, merge;
+	/* INVITE server transactions past the ACK of their 2xx (server.c) */
+	struct sipd_hmap absorb, absorb_merge;
 	struct sipd_timers timers;
 	struct sipd_txn *all;
 	uint32_t t1, t2, t4;
@@ -105,9 +109,16 @@ int sipd_txl_on_response(struct sipd_txl *l, const struct sipd_msg *resp, uint64
 struct sipd_txn *sipd_txl_match_request(struct sipd_txl *l, const struct sipd_msg *req);
 /* The INVITE server transaction a CANCEL names (§9.2), or NULL. */
 struct sipd_txn *sipd_txl_match_cancel(struct sipd_txl *l, const struct sipd_msg *cancel);
-/* A server transaction with the same From tag, Call-ID and CSeq as req but
- * another branch (a merged request, §8.2.2.2), or NULL. */
-struct sipd_txn *sipd_txl_match_merged(struct sipd_txl *l, const struct sipd_msg *req);
+/* Whether a server transaction has the same From tag, Call-ID and CSeq as
+ * req but another branch (a merged request, §8.2.2.2). */
+bool sipd_txl_match_merged(struct sipd_txl *l, const struct sipd_msg *req);
+/* A retransmission of an INVITE whose transaction is an absorber now: true
+ * when it took req (absorbed and counted). */
+bool sipd_txl_absorbs(struct sipd_txl *l, const struct sipd_msg *req);
+/* Whether the INVITE a CANCEL names is an absorber's (answered and ACKed). */
+bool sipd_txl_cancel_absorbed(struct sipd_txl *l, const struct sipd_msg *cancel);
+void sipd_absorber_timer(struct sipd_txl *l, struct sipd_timer *t);
+void sipd_absorbers_free(struct sipd_txl *l);
 /* A request for an existing server transaction. Returns 1 when it is an ACK
  * the TU must see (the ACK of a 2xx, RFC 6026 Accepted), else 0. */
 int sipd_txl_on_request(struct sipd_txl *l, struct sipd_txn *tx, const struct sipd_msg *req,

@@ -931,13 +931,14 @@ static void rfc3261_14_2_provisional_through_respond_then_final(void **state)
 	assert_int_equal(sim_count(&S, 1, "SIP/2.0 180"), 2); /* the INVITE's and this one */
 	assert_int_equal(sipd_session_respond(N[1].s, N[1].held[0], 200, str(HOLD_ANSWER), S.now),
 	                 0);
+	/* the request was answered: no second final (asked while its
+	 * transaction lives: once the ACK is in, it ends, RFC 6026 §7.1) */
+	assert_int_equal(sipd_session_respond(N[1].s, N[1].held[0], 200, SIPD_STR_NULL, S.now),
+	                 SIPD_EINVAL);
 	sim_run(&S, S.now + 100);
 	assert_int_equal(N[0].nmodified, 1);
 	assert_int_equal(N[0].modified[0], 200);
 	assert_true(eq(sipd_oa_remote(oa_of(0)), HOLD_ANSWER));
-	/* the request was answered: no second final */
-	assert_int_equal(sipd_session_respond(N[1].s, N[1].held[0], 200, SIPD_STR_NULL, S.now),
-	                 SIPD_EINVAL);
 	teardown();
 }
 

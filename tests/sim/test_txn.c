@@ -678,6 +678,103 @@ static void stack_timers_for_usages(void **state)
 	sim_free(&sim);
 }
 
+/* ---- RFC 6026 §7.1: once the TU has the ACK of its 2xx, the INVITE server
+ * transaction ends for it (server_done, no timeout) and leaves an absorber
+ * that, until Timer L, absorbs the INVITE's retransmissions, lets a CANCEL
+ * of it have no effect (200, §9.2) and tells a merged request (482,
+ * §8.2.2.2); after Timer L the same INVITE is a new request. */
+static int invites_seen;
+static int hold_and_count(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *req)
+{
+	if (tx)
+		invites_seen++;
+	return hold_invite(sim, node, tx, req);
+}
+
+#define ABS_INVITE(branch, cseq_method)                                                    \
+	"INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=" branch "\r\n" \
+	"From: <sip:a@10.0.0.1>;tag=fa\r\nTo: <sip:b@10.0.0.2>\r\nCall-ID: abs@sim\r\n"      \
+	"CSeq: 7 " cseq_method "\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+
+static void rfc6026_7_1_acked_invite_absorbed_until_timer_l(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 14);
+	struct sim_app sapp = {.request = hold_and_count, .server_done = on_server_done};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &sapp, NULL);
+	memset(&srv, 0, sizeof srv);
+	held = NULL;
+	invites_seen = 0;
+	uint64_t t0 = sim.now;
+	sim_inject(&sim, 0, 1, SIPD_TP_UDP, ABS_INVITE("z9hG4bKabs1", "INVITE"));
+	assert_int_equal(invites_seen, 1);
+	assert_non_null(held);
+	struct sipd_response ok = {.size = sizeof ok, .code = 200, .to_tag = {"t2", 2},
+	                           .retransmit_2xx = true};
+	assert_int_equal(sipd_txn_respond(held, &ok, sim.now), 0);
+	sim_run(&sim, t0 + 100);
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 200"), 1);
+	/* the TU matched the ACK: the transaction ends for it at the next
+	 * advance, not at Timer L, and not as a timeout */
+	sipd_txn_acked(held);
+	assert_int_equal(srv.done, 0); /* not under the caller's feet */
+	sim_run(&sim, t0 + 200);
+	assert_int_equal(srv.done, 1);
+	assert_int_equal(srv.timeouts, 0);
+	struct sipd_stack_stats st;
+	sipd_stack_stats(sim.nodes[1].st, &st);
+	assert_int_equal(st.server_txns, 0);
+	/* Timer L still runs: the absorber's */
+	assert_int_equal(sipd_stack_next_deadline(sim.nodes[1].st), t0 + 64 * T1);
+	uint64_t absorbed = st.retransmissions_absorbed;
+	sim_run(&sim, t0 + 10000);
+	/* a retransmission: absorbed, nothing sent, the TU not told */
+	sim_inject(&sim, 0, 1, SIPD_TP_UDP, ABS_INVITE("z9hG4bKabs1", "INVITE"));
+	assert_int_equal(invites_seen, 1);
+	sipd_stack_stats(sim.nodes[1].st, &st);
+	assert_int_equal(st.retransmissions_absorbed, absorbed + 1);
+	assert_int_equal(st.server_txns, 0);
+	/* the same request by another path (another branch): 482 */
+	sim_inject(&sim, 0, 1, SIPD_TP_UDP, ABS_INVITE("z9hG4bKabs2", "INVITE"));
+	assert_int_equal(invites_seen, 1);
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 482"), 1);
+	/* a CANCEL of the answered INVITE: 200, and no effect */
+	sim_inject(&sim, 0, 1, SIPD_TP_UDP,
+	           "CANCEL sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKabs1\r\n"
+	           "From: <sip:a@10.0.0.1>;tag=fa\r\nTo: <sip:b@10.0.0.2>\r\nCall-ID: abs@sim\r\n"
+	           "CSeq: 7 CANCEL\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 200"), 2);
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 481"), 0);
+	/* another sent-by is another transaction (§17.2.3) */
+	size_t before = sim_count(&sim, 1, "SIP/2.0 482");
+	sim_inject(&sim, 0, 1, SIPD_TP_UDP,
+	           "INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKabs1\r\n"
+	           "From: <sip:a@10.0.0.1>;tag=fa\r\nTo: <sip:b@10.0.0.2>\r\nCall-ID: abs@sim\r\n"
+	           "CSeq: 7 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 482"), before + 1);
+	/* Timer L ends the absorber: the same INVITE is a new transaction now,
+	 * which the 482s' transactions (in Completed until Timer H) call merged */
+	sim_run(&sim, t0 + 64 * T1 + 1);
+	before = sim_count(&sim, 1, "SIP/2.0 482");
+	sim_inject(&sim, 0, 1, SIPD_TP_UDP, ABS_INVITE("z9hG4bKabs1", "INVITE"));
+	sipd_stack_stats(sim.nodes[1].st, &st);
+	assert_int_equal(st.retransmissions_absorbed, absorbed + 1);
+	assert_int_equal(sim_count(&sim, 1, "SIP/2.0 482"), before + 1);
+	/* once they are gone too, it reaches the TU */
+	sim.links[1][0].cut = true;
+	sim_run(&sim, UINT64_MAX);
+	assert_empty(&sim);
+	sim_inject(&sim, 0, 1, SIPD_TP_UDP, ABS_INVITE("z9hG4bKabs1", "INVITE"));
+	assert_int_equal(invites_seen, 2);
+	struct sipd_response no = {.size = sizeof no, .code = 486, .to_tag = {"t3", 2}};
+	assert_int_equal(sipd_txn_respond(held, &no, sim.now), 0);
+	sim_run(&sim, UINT64_MAX);
+	assert_empty(&sim);
+	sim_free(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +784,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_17_2_1_ack_confirms_timer_i),
 		cmocka_unit_test(rfc3261_17_2_2_timer_j_and_k),
 		cmocka_unit_test(rfc6026_accepted_timers_l_and_m),
+		cmocka_unit_test(rfc6026_7_1_acked_invite_absorbed_until_timer_l),
 		cmocka_unit_test(rfc3261_17_reliable_no_retransmissions),
 		cmocka_unit_test(rfc3261_17_loss_duplication_reordering),
 		cmocka_unit_test(rfc3261_9_1_cancel_waits_for_provisional),
