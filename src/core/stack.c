@@ -322,7 +322,7 @@ int sipd_txn_respond(struct sipd_txn *tx, const struct sipd_response *resp, uint
 
 const struct sipd_msg *sipd_txn_request(const struct sipd_txn *tx)
 {
-	return (tx->kind == TXN_IST || tx->kind == TXN_NIST) ? &tx->req : NULL;
+	return (tx->kind == TXN_IST || tx->kind == TXN_NIST) ? tx->req : NULL;
 }
 
 void sipd_txn_set_user(struct sipd_txn *tx, void *user)

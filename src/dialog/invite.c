@@ -20,11 +20,28 @@ struct sipd_invite {
 	size_t nforks;
 	bool failed;
 	uint32_t cseq;
-	/* our request as a parsed message (what dialog creation reads) */
-	struct sipd_msg req;
-	struct sipd_hdr slots[64];
-	char text[];
+	/* Our request as a parsed message, what dialog creation reads: kept
+	 * until the 2xx (the INVITE lives on for 64*T1 after it, §13.2.2.4,
+	 * and a fork that shows up then is rare: it parses `text` again). */
+	struct parsed *parsed;
+	size_t text_len;
+	char text[]; /* the request, then our Contact */
 };
+
+#define MAX_HDRS 64
+
+struct parsed {
+	struct sipd_msg msg;
+	struct sipd_hdr slots[]; /* exactly msg.nhdrs */
+};
+
+static int parse_own(const struct sipd_invite *inv, struct sipd_msg *m, struct sipd_hdr *slots)
+{
+	return sipd_msg_parse(m, slots, MAX_HDRS, inv->text, inv->text_len, SIPD_FRAME_DATAGRAM,
+	                      NULL, NULL) > 0
+	               ? 0
+	               : SIPD_EINVAL;
+}
 
 static struct sipd_dialog *find_fork(struct sipd_invite *inv, struct sipd_str tag)
 {
@@ -41,7 +58,17 @@ static struct sipd_dialog *fork_for(struct sipd_invite *inv, const struct sipd_m
 	struct sipd_dialog *d = find_fork(inv, resp->to.tag);
 	if (d || inv->nforks == MAX_FORKS)
 		return d;
-	if (sipd_dialog_create_uac(inv->t, &inv->req, resp, &inv->dopts, &d))
+	int rc;
+	if (inv->parsed) {
+		rc = sipd_dialog_create_uac(inv->t, &inv->parsed->msg, resp, &inv->dopts, &d);
+	} else {
+		struct sipd_msg m;
+		struct sipd_hdr slots[MAX_HDRS];
+		rc = parse_own(inv, &m, slots);
+		if (rc == 0)
+			rc = sipd_dialog_create_uac(inv->t, &m, resp, &inv->dopts, &d);
+	}
+	if (rc)
 		return NULL;
 	inv->forks[inv->nforks++] = d;
 	return d;
@@ -110,6 +137,8 @@ static void on_2xx(struct sipd_invite *inv, const struct sipd_msg *resp, uint64_
 		return;
 	if (!inv->winner) {
 		inv->winner = d;
+		free(inv->parsed);
+		inv->parsed = NULL;
 		if (inv->cb.answered)
 			inv->cb.answered(inv->arg, inv, d, resp);
 		return;
@@ -172,6 +201,7 @@ static void on_txn(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		}
 		if (inv->cb.done)
 			inv->cb.done(inv->arg, inv);
+		free(inv->parsed);
 		free(inv);
 		break;
 	}
@@ -197,13 +227,23 @@ int sipd_invite_send(struct sipd_stack *st, struct sipd_dialogs *t, const struct
 	sipd_buf_putstr(&b, req->headers);
 	sipd_buf_puts(&b, "\r\n");
 	long len = sipd_buf_result(&b);
-	struct sipd_parse_error err;
-	if (len < 0 || sipd_msg_parse(&inv->req, inv->slots, 64, inv->text, (size_t)len,
-	                              SIPD_FRAME_DATAGRAM, NULL, &err) <= 0 ||
-	    !inv->req.from.tag.len) {
+	struct sipd_msg m;
+	struct sipd_hdr slots[MAX_HDRS];
+	inv->text_len = len < 0 ? 0 : (size_t)len;
+	if (len < 0 || parse_own(inv, &m, slots) || !m.from.tag.len) {
 		free(inv);
 		return SIPD_EINVAL; /* the INVITE needs From (with a tag), To, Call-ID, CSeq */
 	}
+	/* the parsed form moves to a block of its size: its header values
+	 * point into `text`, which stays; only its slots move */
+	inv->parsed = malloc(sizeof *inv->parsed + m.nhdrs * sizeof m.hdrs[0]);
+	if (!inv->parsed) {
+		free(inv);
+		return SIPD_ENOMEM;
+	}
+	inv->parsed->msg = m;
+	memcpy(inv->parsed->slots, slots, m.nhdrs * sizeof m.hdrs[0]);
+	inv->parsed->msg.hdrs = inv->parsed->slots;
 	char *contact = inv->text + len;
 	memcpy(contact, o->dialog.local_contact.p, o->dialog.local_contact.len);
 	inv->dopts = o->dialog;
@@ -215,9 +255,10 @@ int sipd_invite_send(struct sipd_stack *st, struct sipd_dialogs *t, const struct
 	if (o->cb)
 		memcpy(&inv->cb, o->cb, o->cb->size < sizeof inv->cb ? o->cb->size : sizeof inv->cb);
 	inv->arg = o->arg;
-	inv->cseq = inv->req.cseq.seq;
+	inv->cseq = m.cseq.seq;
 	int rc = sipd_stack_request(st, req, on_txn, inv, now, &inv->tx);
 	if (rc) {
+		free(inv->parsed);
 		free(inv);
 		return rc;
 	}

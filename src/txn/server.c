@@ -52,7 +52,7 @@ static uint64_t hash_of(const struct sipd_txl *l, const struct sipd_msg *m, stru
 
 static bool same_txn(const struct sipd_txn *tx, const struct sipd_msg *m, struct sipd_str method)
 {
-	const struct sipd_msg *r = &tx->req;
+	const struct sipd_msg *r = tx->req;
 	if (!str_same(key_method(r), method))
 		return false;
 	if (sipd_branch_is_rfc3261(m->via.branch)) {
@@ -163,7 +163,7 @@ static void absorber_free(struct sipd_txl *l, struct absorber *a)
  * SIPD_ENOMEM (the transaction then lives on as it is). */
 static int absorber_start(struct sipd_txl *l, struct sipd_txn *tx, uint64_t until)
 {
-	const struct sipd_msg *r = &tx->req;
+	const struct sipd_msg *r = tx->req;
 	struct sipd_str parts[4] = {r->via.branch, r->via.host, r->call_id, r->from.tag};
 	size_t total = 0;
 	for (size_t i = 0; i < 4; i++) {
@@ -262,7 +262,7 @@ bool sipd_txl_match_merged(struct sipd_txl *l, const struct sipd_msg *req)
 	uint64_t h = merge_hash(l, req);
 	for (struct sipd_hnode *n = sipd_hmap_first(&l->merge, h); n; n = sipd_hmap_next(n, h)) {
 		struct sipd_txn *tx = (struct sipd_txn *)(void *)((char *)n - offsetof(struct sipd_txn, merge));
-		const struct sipd_msg *r = &tx->req;
+		const struct sipd_msg *r = tx->req;
 		if (str_same(r->call_id, req->call_id) && str_same(r->from.tag, req->from.tag) &&
 		    r->cseq.seq == req->cseq.seq && str_same(r->cseq.method_name, req->cseq.method_name) &&
 		    !same_txn(tx, req, key_method(req)))
@@ -299,40 +299,43 @@ int sipd_txl_server(struct sipd_txl *l, const struct sipd_msg *req, const struct
 {
 	(void)now;
 	*out = NULL;
-	size_t nh = req->nhdrs;
+	size_t nh = req->nhdrs ? req->nhdrs : 1;
 	size_t area = RESP_AREA(req->len);
 	/* only the struct is cleared: the slots, the copy and the response area
 	 * are written before they are read (clearing some 3 KB per transaction
 	 * was 7 % of a call's instructions) */
-	struct sipd_txn *tx = malloc(sizeof *tx + nh * sizeof(struct sipd_hdr) + req->len + area);
+	struct sipd_txn *tx = malloc(sizeof *tx + sizeof *tx->req + nh * sizeof(struct sipd_hdr) +
+	                             req->len + area);
 	if (!tx)
 		return SIPD_ENOMEM;
 	memset(tx, 0, sizeof *tx);
-	tx->buf = (char *)(tx->slots + nh);
+	tx->req = (struct sipd_msg *)(void *)(tx + 1);
+	struct sipd_hdr *slots = (struct sipd_hdr *)(void *)(tx->req + 1);
+	tx->buf = (char *)(slots + nh);
 	memcpy(tx->buf, req->buf, req->len);
 	tx->len = req->len;
 	tx->resp_area = tx->buf + req->len;
 	tx->resp_area_cap = area;
 	struct sipd_parse_limits lim = {.size = sizeof lim, .max_message = UINT32_MAX >> 1,
 	                                .max_line = UINT32_MAX >> 1};
-	if (sipd_msg_parse(&tx->req, tx->slots, nh ? nh : 1, tx->buf, tx->len, SIPD_FRAME_DATAGRAM,
+	if (sipd_msg_parse(tx->req, slots, nh, tx->buf, tx->len, SIPD_FRAME_DATAGRAM,
 	                   &lim, NULL) <= 0) {
 		free(tx);
 		return SIPD_EINVAL; /* cannot happen: the same bytes parsed before */
 	}
 	tx->kind = req->method == SIPD_METHOD_INVITE ? TXN_IST : TXN_NIST;
 	tx->method = req->method;
-	tx->method_name = tx->req.method_name;
-	tx->branch = tx->req.via.branch;
+	tx->method_name = tx->req->method_name;
+	tx->branch = tx->req->via.branch;
 	tx->reliable = from->transport != SIPD_TP_UDP;
 	sipd_txl_response_flow(req, from, &tx->flow);
-	tx->node.hash = hash_of(l, &tx->req, key_method(&tx->req));
+	tx->node.hash = hash_of(l, tx->req, key_method(tx->req));
 	if (sipd_hmap_insert(&l->server, &tx->node)) {
 		free(tx);
 		return SIPD_ENOMEM;
 	}
-	if (!tx->req.to.tag.len && tx->req.from.tag.len) {
-		tx->merge.hash = merge_hash(l, &tx->req);
+	if (!tx->req->to.tag.len && tx->req->from.tag.len) {
+		tx->merge.hash = merge_hash(l, tx->req);
 		tx->in_merge = sipd_hmap_insert(&l->merge, &tx->merge) == 0;
 	}
 	sipd_txn_link(l, tx);
@@ -432,7 +435,7 @@ int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_
 		return SIPD_ENOMEM;
 	struct sipd_buf b;
 	sipd_buf_init(&b, buf, cap);
-	sipd_build_response_head(&b, &tx->req, r->code, r->reason, r->to_tag);
+	sipd_build_response_head(&b, tx->req, r->code, r->reason, r->to_tag);
 	sipd_buf_putstr(&b, r->headers);
 	sipd_build_body(&b, r->content_type, r->body);
 	long n = sipd_buf_result(&b);

@@ -54,15 +54,16 @@ struct sipd_txn {
 	/* client: the request as sent; server: the request as received */
 	char *buf;
 	size_t len;
-	/* server: the parsed request and the last response sent, which is in
-	 * resp_area (allocated with the transaction) when it fits there */
-	struct sipd_msg req;
+	/* server: the parsed request (its header slots and bytes after it, in
+	 * the transaction's allocation: a client transaction has none), and the
+	 * last response sent, which is in resp_area (allocated with the
+	 * transaction) when it fits there */
+	struct sipd_msg *req;
 	char *resp;
 	size_t resp_len;
 	char *resp_area;
 	size_t resp_area_cap;
 	unsigned resp_code;
-	struct sipd_hdr slots[]; /* server: header slots of req */
 };
 
 /* What the layer needs from its owner. */
