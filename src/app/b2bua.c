@@ -33,11 +33,11 @@ struct sipd_b2bua {
 	struct sipd_session *leg[2];
 	struct sipd_b2bua_callbacks cb;
 	void *arg;
-	struct relay relay[MAX_RELAYS];
-	size_t nrelay;
+	struct relay *relay;            /* requests relayed, allocated with the first */
+	uint8_t nrelay, relay_cap;
 	struct sipd_stack_timer reaper; /* frees us outside the sessions' callbacks */
 	bool a_answered;                /* the A leg's INVITE has its final response */
-	char reason[256];               /* the Reason the A leg's CANCEL carried */
+	char *reason;                   /* the Reason the A leg's CANCEL carried */
 	bool ended;
 	struct b_request *breq;         /* the B leg's INVITE, to send again when challenged */
 	struct sipd_auth_client *auth;  /* credentials for the B leg (borrowed) */
@@ -256,8 +256,8 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 		char reason[256] = "";
 		if (rh && rh->value.len < sizeof reason)
 			memcpy(reason, rh->value.p, rh->value.len);
-		else if (leg == SIPD_B2BUA_A && why == SIPD_SESSION_END_CANCELLED)
-			memcpy(reason, b->reason, sizeof reason);
+		else if (leg == SIPD_B2BUA_A && why == SIPD_SESSION_END_CANCELLED && b->reason)
+			memcpy(reason, b->reason, strlen(b->reason) + 1); /* < 256 */
 		if (leg == SIPD_B2BUA_B && !b->a_answered) {
 			b->a_answered = true;
 			sipd_session_reject(peer, relayed_failure(why, msg), NULL, now);
@@ -296,9 +296,16 @@ static int on_request(void *arg, struct sipd_session *s, struct sipd_txn *tx,
 	uint64_t now = sipd_stack_now(b->env.stack);
 	if (over(to) || sipd_session_state(to) < SIPD_SESSION_EARLY)
 		return -1; /* nothing to relay to: the session's default answer */
-	if (b->nrelay == MAX_RELAYS) {
-		sipd_session_respond(s, tx, 500, SIPD_STR_NULL, now);
-		return 0;
+	if (b->nrelay == b->relay_cap) {
+		/* room for one more, made before the request goes on */
+		size_t cap = b->relay_cap ? b->relay_cap * 2u : 2;
+		struct relay *r = cap <= MAX_RELAYS ? realloc(b->relay, cap * sizeof *r) : NULL;
+		if (!r) {
+			sipd_session_respond(s, tx, 500, SIPD_STR_NULL, now);
+			return 0;
+		}
+		b->relay = r;
+		b->relay_cap = (uint8_t)cap;
 	}
 	bool modify = req->method == SIPD_METHOD_INVITE || req->method == SIPD_METHOD_UPDATE;
 	char buf[4096];
@@ -587,9 +594,14 @@ void sipd_b2bua_cancelled(struct sipd_b2bua *b, const struct sipd_msg *cancel, u
 {
 	/* RFC 3326: the CANCEL's Reason goes on with it */
 	const struct sipd_hdr *rh = cancel ? sipd_msg_find(cancel, SIPD_HDR_REASON) : NULL;
-	if (rh && rh->value.len < sizeof b->reason) {
-		memcpy(b->reason, rh->value.p, rh->value.len);
-		b->reason[rh->value.len] = 0;
+	if (rh && rh->value.len < 256) {
+		char *r = malloc(rh->value.len + 1);
+		if (r) {
+			memcpy(r, rh->value.p, rh->value.len);
+			r[rh->value.len] = 0;
+			free(b->reason);
+			b->reason = r;
+		}
 	}
 	sipd_session_cancelled(b->leg[SIPD_B2BUA_A], now);
 }
@@ -643,5 +655,7 @@ void sipd_b2bua_free(struct sipd_b2bua *b)
 	free(b->next);
 	free(b->retired);
 	free(b->breq);
+	free(b->relay);
+	free(b->reason);
 	free(b);
 }

@@ -1229,16 +1229,22 @@ static bool uac_reliable(struct sipd_session *s, struct sipd_dialog *d, const st
 	size_t i = 0;
 	while (i < s->nforks && s->forks[i].d != d)
 		i++;
+	int v;
 	if (i == s->nforks) {
-		if (s->nforks == MAX_FORKS)
-			return true; /* too many forks to track: treat as unreliable */
+		/* a fork is tracked from its first reliable provisional on */
+		struct sipd_rel_uac fresh;
+		sipd_rel_uac_init(&fresh, resp->cseq.seq);
+		v = sipd_rel_uac_recv(&fresh, resp);
+		if (v == SIPD_REL_UNRELIABLE || s->nforks == MAX_FORKS)
+			return true; /* nothing to track, or too many forks: unreliable */
 		if (!s->forks && !(s->forks = calloc(MAX_FORKS, sizeof *s->forks)))
 			return false; /* no memory: ignored, as the peer retransmits it */
 		s->forks[i].d = d;
-		sipd_rel_uac_init(&s->forks[i].rel, resp->cseq.seq);
+		s->forks[i].rel = fresh;
 		s->nforks++;
+	} else {
+		v = sipd_rel_uac_recv(&s->forks[i].rel, resp);
 	}
-	int v = sipd_rel_uac_recv(&s->forks[i].rel, resp);
 	if (v == SIPD_REL_UNRELIABLE)
 		return true;
 	if (v != SIPD_REL_NEW)
