@@ -241,17 +241,29 @@ calls_report_history() {
 
 | change | measured before | after |
 |---|--:|--:|
+| memory, b2bua: the relayed requests in an array grown on demand (were 16 slots inline, 384 B) and the CANCEL's Reason allocated when one comes (was 256 B inline); a UAC session tracks a fork from its first reliable provisional, not from any | 3,921 bytes per held b2bua call at 100,000 (one run, 4d83229) | the tables above (ae1f2c1) |
+| memory: a client transaction no longer carries the parsed-request struct only server transactions use (1,200 B → 288); the INVITE client keeps its parsed request in a block of its size until the 2xx (its struct was 3,800 B with 64 header slots), and parses its text again for a fork after that | b2bua 5,275 bytes per held call at 100,000 (one run, 5e49c56) | 3,921 (one run, 4d83229) |
+| memory: an INVITE server transaction past the ACK of its 2xx hands what RFC 6026 §7.1 still asks of it until Timer L (absorb the INVITE's retransmissions, tell merged requests) to an absorber of about 130 B, and ends for the TU (it was about 3.4 KB for 32 s); dialog routes in the dialog's dynamic area (were 32 spans inline, 256 B); the session's rarely used parts (reliable provisionals, forks, session timers) allocated apart (784 B → 456); the uas call without a libuv timer unless `--ring` or `--hangup-after` | uas 3,105 bytes per held call at 100,000, b2bua 8,239 (the run of e291b23) | uas 1,240, b2bua 5,275 (one run, 5e49c56) |
 | `sipdialog uas` shares one SDP answer per listener instead of a 2 KB copy per call; a server transaction keeps a response that fits the area it reserves (the INVITE's 2xx with its SDP) instead of a second allocation of about 1.3 KB | 8,793 bytes per held call (10,000 calls at 1,000 calls/s) | 5,504 |
 | `sipdialog uas` frees the calls that ended from a list of them instead of scanning every open call after each request; UDP read with recvmmsg (up to 16 datagrams a system call); the command keeps up to 16 MB of free heap (glibc gave it back and faulted it in again nearly every call); random bytes drawn 512 at a time | 17,000 calls/s (the run of 408598f) | 25,000 (SIPp then the limit) |
 | a server transaction clears its struct only, not the 3 KB of slots, copy and response area written before they are read | 91,032 instructions per call | 86,693 |
 | (issue 2) the parser: no second parse of the eagerly parsed headers, one pass over parameters and over a host, list values parsed in place, header lookup without strlen | 39k instructions per message | 19k (see the parser section) |
 
-Where a held call's memory goes (massif, 5,000 calls held, after their transactions
-ended): the session 800 bytes, the dialog 645, the SDP copies of offer/answer 250, the
-command's own call about 200; an INVITE server transaction adds about 2.7 KB while it
-lives (64·T1 after the 2xx). The 1 KiB target needs the session's rarely used parts
-(forks, reliable provisionals, session timers) allocated on demand, and a transaction in
-Accepted that drops its request copy once the ACK is in: not done yet.
+Where a held call's memory goes (massif, 5,000 calls held, at commit 5e49c56 for the uas and
+4d83229 for the b2bua), in bytes per call:
+
+- uas: the session 480, the dialog 295 (its strings included), the SDP copies of
+  offer/answer 247, the command's call 64; for the 64·T1 after the 2xx, the absorber 130.
+- b2bua: two sessions 964, two dialogs 596, the four SDP copies 516, the b2bua itself
+  848 before ae1f2c1 (about 230 after); for the 64·T1 after the 2xx, the B leg's INVITE
+  client transaction 973 (its request copy included), the INVITE client 685 (its text,
+  to make a dialog for a late fork) and the A leg's absorber 130.
+
+What the targets (1 KiB, 2 KiB) still need: the uas, one SDP answer shared by its
+sessions instead of a copy each, and the session's callbacks and re-INVITE state apart;
+the b2bua, an INVITE client transaction in Accepted (Timer M) that hands over to a small
+record as the server side does, and the relayed SDP shared between the legs instead of
+copied four times. Not done yet.
 EOF
 }
 
