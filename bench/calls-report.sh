@@ -370,6 +370,15 @@ calls_report_tables() {
 		print "Calls up: of the calls asked, the fewest SIPp saw set up (in its pause) in any run; the"
 		print "others failed (no answer to the INVITE and its 8 retransmissions, two minutes). The"
 		print "figure divides by the calls up."
+		if (c2 == 100000) {
+			print ""
+			if (has(k2, "ours"))
+				printf "- Target: at most 1 KiB per established UAS dialog at 100,000: %s (%s bytes).\n",
+					(m[k2, "ours"] <= 1024) ? "met" : "**not met**", grp(m[k2, "ours"])
+			if (has(k2, "b2bua"))
+				printf "- Target: at most 2 KiB per B2BUA call at 100,000: %s (%s bytes).\n",
+					(m[k2, "b2bua"] <= 2048) ? "met" : "**not met**", grp(m[k2, "b2bua"])
+		}
 		if (miss != "") printf "\n%s", miss
 	}' "${TMPDIR:-/tmp}/calls-fig.$$" "$TSV"
 	rm -f "${TMPDIR:-/tmp}/calls-fig.$$"
