@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "dns_test.h"
+
 #include <sipdialog/app.h>
 #include <sipdialog/auth.h>
 
@@ -1046,54 +1048,6 @@ static void app_b2bua(void **state)
 	party_close(&b);
 }
 
-/* A dnsmasq on 127.0.0.1 with the records given (dnsmasq options), stopped
- * by its PID; false when dnsmasq is not installed or does not start. */
-static pid_t dns_pid;
-static int dns_port;
-
-static bool dns_start(const char *const *records, size_t n)
-{
-	if (access("/usr/sbin/dnsmasq", X_OK) != 0)
-		return false;
-	dns_port = 40000 + (int)(getpid() % 20000);
-	char port[32];
-	snprintf(port, sizeof port, "--port=%d", dns_port);
-	const char *argv[32] = {"dnsmasq",
-	                        "-k",
-	                        "--conf-file=/dev/null",
-	                        "--no-resolv",
-	                        "--no-hosts",
-	                        "--listen-address=127.0.0.1",
-	                        "--bind-interfaces",
-	                        "--local=/test/",
-	                        "--user=root",
-	                        "--pid-file",
-	                        "-q",
-	                        port};
-	size_t a = 12;
-	for (size_t i = 0; i < n && a < 30; i++)
-		argv[a++] = records[i];
-	argv[a] = NULL;
-	dns_pid = fork();
-	if (dns_pid == 0) {
-		if (!freopen("/dev/null", "w", stderr))
-			_exit(127);
-		execv("/usr/sbin/dnsmasq", (char *const *)argv);
-		_exit(127);
-	}
-	usleep(300 * 1000);
-	return dns_pid > 0 && waitpid(dns_pid, NULL, WNOHANG) == 0;
-}
-
-static void dns_stop(void)
-{
-	if (dns_pid > 0) {
-		kill(dns_pid, SIGTERM);
-		waitpid(dns_pid, NULL, 0);
-		dns_pid = 0;
-	}
-}
-
 /* RFC 3263 §4.3: the first target (TCP, by NAPTR order) refuses the
  * connection; the same INVITE goes to the next one, which answers. The
  * caller sees one call, answered. */
@@ -1102,17 +1056,7 @@ static void rfc3263_4_3_uac_failover(void **state)
 	(void)state;
 	struct party a, b;
 	party_open(&a);
-	/* a TCP port nobody listens on */
-	uv_tcp_t probe;
-	uv_tcp_init(&loop, &probe);
-	struct sockaddr_in sa;
-	uv_ip4_addr("127.0.0.1", 0, &sa);
-	uv_tcp_bind(&probe, (struct sockaddr *)&sa, 0);
-	int sl = sizeof sa;
-	uv_tcp_getsockname(&probe, (struct sockaddr *)&sa, &sl);
-	unsigned dead = ntohs(sa.sin_port);
-	uv_close((uv_handle_t *)&probe, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
+	unsigned dead = dead_tcp_port(&loop); /* nobody listens there */
 	char srv1[128], srv2[128];
 	snprintf(srv1, sizeof srv1, "--srv-host=_sip._tcp.app.test,dead.app.test,%u,10,0", dead);
 	snprintf(srv2, sizeof srv2, "--srv-host=_sip._udp.app.test,live.app.test,%u,10,0",
@@ -1125,7 +1069,7 @@ static void rfc3263_4_3_uac_failover(void **state)
 		"--host-record=dead.app.test,127.0.0.1",
 		"--host-record=live.app.test,127.0.0.1",
 	};
-	if (!dns_start(rec, sizeof rec / sizeof rec[0])) {
+	if (!dns_start(rec, sizeof rec / sizeof rec[0], 40000)) {
 		party_close(&a);
 		skip();
 	}
@@ -1169,16 +1113,7 @@ static void rfc3263_4_3_b2bua_failover(void **state)
 	struct party a, m, b;
 	static const char *const tcp_only[] = {"tcp:127.0.0.1:0"};
 	party_open_with(&a, tcp_only, 1, NULL);
-	uv_tcp_t probe;
-	uv_tcp_init(&loop, &probe);
-	struct sockaddr_in sa;
-	uv_ip4_addr("127.0.0.1", 0, &sa);
-	uv_tcp_bind(&probe, (struct sockaddr *)&sa, 0);
-	int sl = sizeof sa;
-	uv_tcp_getsockname(&probe, (struct sockaddr *)&sa, &sl);
-	unsigned dead = ntohs(sa.sin_port);
-	uv_close((uv_handle_t *)&probe, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
+	unsigned dead = dead_tcp_port(&loop); /* nobody listens there */
 	char srv1[128], srv2[128];
 	snprintf(srv1, sizeof srv1, "--srv-host=_sip._tcp.b2b.test,dead.b2b.test,%u,10,0", dead);
 	snprintf(srv2, sizeof srv2, "--srv-host=_sip._tcp.b2b.test,live.b2b.test,%u,20,0",
@@ -1190,7 +1125,7 @@ static void rfc3263_4_3_b2bua_failover(void **state)
 		"--host-record=dead.b2b.test,127.0.0.1",
 		"--host-record=live.b2b.test,127.0.0.1",
 	};
-	if (!dns_start(rec, sizeof rec / sizeof rec[0])) {
+	if (!dns_start(rec, sizeof rec / sizeof rec[0], 40000)) {
 		party_close(&a);
 		skip();
 	}

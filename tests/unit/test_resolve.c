@@ -15,53 +15,9 @@
 
 #include <cmocka.h>
 
+#include "dns_test.h"
+
 #include <sipdialog/runtime.h>
-
-static pid_t dns_pid;
-static int dns_port;
-
-/* Starts dnsmasq with the records given (each a dnsmasq option). */
-static bool dns_start(const char *const *records, size_t n)
-{
-	if (access("/usr/sbin/dnsmasq", X_OK) != 0)
-		return false;
-	dns_port = 20000 + (int)(getpid() % 20000);
-	char port[32];
-	snprintf(port, sizeof port, "--port=%d", dns_port);
-	const char *argv[64] = {"dnsmasq",
-	                        "-k",
-	                        "--conf-file=/dev/null",
-	                        "--no-resolv",
-	                        "--no-hosts",
-	                        "--listen-address=127.0.0.1",
-	                        "--bind-interfaces",
-	                        "--local=/test/",
-	                        "--user=root",
-	                        "--pid-file",
-	                        "-q",
-	                        port};
-	size_t a = 12;
-	for (size_t i = 0; i < n && a < 62; i++)
-		argv[a++] = records[i];
-	argv[a] = NULL;
-	dns_pid = fork();
-	if (dns_pid == 0) {
-		freopen("/dev/null", "w", stderr);
-		execv("/usr/sbin/dnsmasq", (char *const *)argv);
-		_exit(127);
-	}
-	usleep(300 * 1000);
-	return dns_pid > 0 && waitpid(dns_pid, NULL, WNOHANG) == 0;
-}
-
-static void dns_stop(void)
-{
-	if (dns_pid > 0) {
-		kill(dns_pid, SIGTERM);
-		waitpid(dns_pid, NULL, 0);
-		dns_pid = 0;
-	}
-}
 
 struct res {
 	int status;
@@ -148,7 +104,7 @@ static void rfc3263_4_naptr_srv_a_order(void **state)
 		/* neither: the host's address, UDP, 5060 */
 		"--host-record=plain.test,127.0.0.6",
 	};
-	if (!dns_start(rec, sizeof rec / sizeof rec[0]))
+	if (!dns_start(rec, sizeof rec / sizeof rec[0], 20000))
 		skip();
 	uv_loop_t loop;
 	uv_loop_init(&loop);
@@ -228,17 +184,7 @@ static void rfc3263_4_3_failover_to_next_target(void **state)
 	dns_port = 0;
 	struct sipd_runtime *srv = make_rt(&loop, slisten, 1);
 	uint16_t live = sipd_runtime_local(srv, 0)->addr.port;
-	/* a TCP port where nobody listens: connection refused */
-	uv_tcp_t probe;
-	uv_tcp_init(&loop, &probe);
-	struct sockaddr_in sa;
-	uv_ip4_addr("127.0.0.1", 0, &sa);
-	uv_tcp_bind(&probe, (struct sockaddr *)&sa, 0);
-	int sl = sizeof sa;
-	uv_tcp_getsockname(&probe, (struct sockaddr *)&sa, &sl);
-	uint16_t dead = ntohs(sa.sin_port);
-	uv_close((uv_handle_t *)&probe, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
+	unsigned dead = dead_tcp_port(&loop); /* nobody listens there */
 
 	char srv1[128], srv2[128];
 	snprintf(srv1, sizeof srv1, "--srv-host=_sip._tcp.fo.test,dead.fo.test,%u,10,0", dead);
@@ -251,7 +197,7 @@ static void rfc3263_4_3_failover_to_next_target(void **state)
 		"--host-record=dead.fo.test,127.0.0.1",
 		"--host-record=live.fo.test,127.0.0.1",
 	};
-	if (!dns_start(rec, sizeof rec / sizeof rec[0])) {
+	if (!dns_start(rec, sizeof rec / sizeof rec[0], 20000)) {
 		sipd_runtime_destroy(srv);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
