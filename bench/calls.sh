@@ -174,6 +174,18 @@ cleanup() {
 	return 0
 }
 
+# A fresh work directory WORK under the build (bench-work/NAME), the PID
+# records in it, and cleanup at exit: what calls.sh and scale.sh start with.
+work_setup() {
+	WORK=$BUILD/bench-work/$1
+	rm -rf "$WORK"
+	mkdir -p "$WORK" "$RESULTS"
+	PIDS=$WORK/pids
+	mkdir -p "$PIDS"
+	trap cleanup EXIT
+	trap 'cleanup; exit 130' INT TERM
+}
+
 # CPU seconds (user + system, in clock ticks) of processes and their children.
 tree_ticks() {
 	t=0
@@ -736,13 +748,7 @@ section_mem() {
 do_run() {
 	[ -d "$BUILD" ] || { echo "calls.sh: no build directory $BUILD" >&2; exit 2; }
 	command -v sipp >/dev/null 2>&1 || { echo "calls.sh: sipp missing (Debian package sip-tester)" >&2; exit 1; }
-	WORK=$BUILD/bench-work/calls
-	rm -rf "$WORK"
-	mkdir -p "$WORK" "$RESULTS"
-	PIDS=$WORK/pids
-	mkdir -p "$PIDS"
-	trap cleanup EXIT
-	trap 'cleanup; exit 130' INT TERM
+	work_setup calls
 	set -- ${BENCH_CALLS_CPUS:-0 1}
 	SRV_PIN=
 	UAS_PIN=

@@ -81,13 +81,7 @@ scale_job() {
 
 scale_run() {
 	BUILD=$(cd "$SCALE_BUILD" && pwd)
-	WORK=$BUILD/bench-work/scale
-	rm -rf "$WORK"
-	mkdir -p "$WORK" "$RESULTS"
-	PIDS=$WORK/pids
-	mkdir -p "$PIDS"
-	trap cleanup EXIT
-	trap 'cleanup; exit 130' INT TERM
+	work_setup scale
 	SRV_PIN=
 	UAS_PIN=
 	started=$(date +%s)
