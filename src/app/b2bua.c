@@ -11,6 +11,7 @@
  * the requests left, per leg and kind (the session reports one final
  * response per request, and the peer answers in order in practice). */
 #define MAX_RELAYS 16
+#define MAX_REASON 256 /* a CANCEL's Reason longer than this is not passed on */
 
 struct relay {
 	struct sipd_txn *tx;      /* the request received, to be answered */
@@ -253,11 +254,11 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 	if (!over(peer)) {
 		const struct sipd_hdr *rh = msg && msg->is_request ? sipd_msg_find(msg, SIPD_HDR_REASON)
 		                                                   : NULL;
-		char reason[256] = "";
+		char reason[MAX_REASON] = "";
 		if (rh && rh->value.len < sizeof reason)
 			memcpy(reason, rh->value.p, rh->value.len);
 		else if (leg == SIPD_B2BUA_A && why == SIPD_SESSION_END_CANCELLED && b->reason)
-			memcpy(reason, b->reason, strlen(b->reason) + 1); /* < 256 */
+			memcpy(reason, b->reason, strlen(b->reason) + 1); /* < MAX_REASON */
 		if (leg == SIPD_B2BUA_B && !b->a_answered) {
 			b->a_answered = true;
 			sipd_session_reject(peer, relayed_failure(why, msg), NULL, now);
@@ -594,7 +595,7 @@ void sipd_b2bua_cancelled(struct sipd_b2bua *b, const struct sipd_msg *cancel, u
 {
 	/* RFC 3326: the CANCEL's Reason goes on with it */
 	const struct sipd_hdr *rh = cancel ? sipd_msg_find(cancel, SIPD_HDR_REASON) : NULL;
-	if (rh && rh->value.len < 256) {
+	if (rh && rh->value.len < MAX_REASON) {
 		char *r = malloc(rh->value.len + 1);
 		if (r) {
 			memcpy(r, rh->value.p, rh->value.len);

@@ -91,8 +91,13 @@ struct sipd_txn *sipd_txl_match_cancel(struct sipd_txl *l, const struct sipd_msg
 	return find(l, cancel, (struct sipd_str){"INVITE", 6});
 }
 
+/* The key of §8.2.2.2's merged-request check: Call-ID, CSeq number, From tag. */
 static uint64_t merge_key(const struct sipd_txl *l, struct sipd_str call_id, uint32_t seq,
-                          struct sipd_str from_tag);
+                          struct sipd_str from_tag)
+{
+	return sipd_txl_hash(l, call_id, seq) ^ sipd_txl_hash(l, from_tag, 7);
+}
+
 
 static uint64_t merge_hash(const struct sipd_txl *l, const struct sipd_msg *m)
 {
@@ -143,12 +148,6 @@ static struct sipd_str ab_from_tag(const struct absorber *a)
 {
 	return (struct sipd_str){a->data + a->branch_len + a->host_len + a->call_id_len,
 	                         a->from_tag_len};
-}
-
-static uint64_t merge_key(const struct sipd_txl *l, struct sipd_str call_id, uint32_t seq,
-                          struct sipd_str from_tag)
-{
-	return sipd_txl_hash(l, call_id, seq) ^ sipd_txl_hash(l, from_tag, 7);
 }
 
 static void absorber_free(struct sipd_txl *l, struct absorber *a)

@@ -1052,6 +1052,35 @@ static void rfc3261_17_lossy_calls_all_end(void **state)
 	teardown(&sim);
 }
 
+/* RFC 3261 §8.1 and RFC 6086 §4: several requests within the call may be
+ * under way at once; the b2bua relays each and keeps them apart (its relays
+ * grow from 2 to 8 here), and every answer goes back to the request it
+ * belongs to. */
+static void rfc6086_4_infos_at_once_relayed(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup(&sim, 109, ANSWER_NOW);
+	connect_call(&sim);
+	struct leg *a = &caller.legs[0], *c = &callee.legs[0];
+	static const char dtmf[] = "Signal=5\r\nDuration=160\r\n";
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(sipd_session_request(a->s, "INFO", S("Info-Package: dtmf\r\n"),
+		                                      "application/dtmf-relay", S(dtmf), sim.now),
+		                 0);
+	sim_run(&sim, sim.now + 200);
+	assert_int_equal(sim_count_to(&sim, NODE_B2B, NODE_C, "INFO "), 6);
+	assert_int_equal(c->ninfos, 6);
+	assert_int_equal(sim_count_to(&sim, NODE_B2B, NODE_A, "SIP/2.0 200"), 6 + 1);
+	assert_int_equal(a->nresponses, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(a->responses[i], 200);
+	assert_int_equal(sipd_session_bye(a->s, NULL, sim.now), 0);
+	sim_run(&sim, sim.now + 200);
+	assert_int_equal(c->end, SIPD_SESSION_END_BYE_REMOTE);
+	teardown(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1059,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(rfc3326_bye_from_c_ends_a_with_its_reason),
 		cmocka_unit_test(rfc3261_16_7_failures_relayed),
 		cmocka_unit_test(rfc3326_cancel_relayed_with_reason),
+		cmocka_unit_test(rfc6086_4_infos_at_once_relayed),
 		cmocka_unit_test(rfc3261_9_1_cancel_crossing_2xx_on_b_leg),
 		cmocka_unit_test(rfc3261_14_reinvite_update_info_relayed),
 		cmocka_unit_test(rfc3261_14_1_glare_across_the_b2bua),
