@@ -18,6 +18,7 @@
 struct far {
 	struct sipd_dialogs *dialogs;
 	bool fork;          /* answer every INVITE from two "branches" */
+	bool late_fork;     /* the second branch's first word is its 2xx */
 	int acks[2], byes, bye_500;
 	unsigned last_bye_code;
 };
@@ -57,6 +58,12 @@ static int far_request(struct sim *sim, int node, struct sipd_txn *tx, const str
 	}
 	if (m->method == SIPD_METHOD_INVITE && !m->to.tag.len) {
 		if (far.fork) {
+			if (far.late_fork) {
+				respond(sim, tx, 180, "forkA");
+				respond(sim, tx, 200, "forkA");
+				respond(sim, tx, 200, "forkB");
+				return 0;
+			}
 			/* two branches behind a proxy: two early dialogs, two 2xx */
 			respond(sim, tx, 180, "forkA");
 			respond(sim, tx, 180, "forkB");
@@ -231,6 +238,47 @@ static void rfc3261_13_2_2_4_forked_2xx_acked_and_byed(void **state)
 	run_fork(SIPD_FORK_BYE);
 }
 
+/* §13.2.2.4: a fork whose first response is a 2xx after another fork won
+ * gets a dialog all the same (made from our INVITE, which the INVITE client
+ * parses again once its 2xx is in), is ACKed, then BYEd. */
+static void rfc3261_13_2_2_4_late_fork_2xx_acked_and_byed(void **state)
+{
+	(void)state;
+	struct sim sim;
+	sim_init(&sim, 78);
+	struct sim_app far_app = {.request = far_request};
+	sim_add_node(&sim, NULL, NULL);
+	sim_add_node(&sim, &far_app, NULL);
+	memset(&far, 0, sizeof far);
+	memset(&caller, 0, sizeof caller);
+	far.fork = far.late_fork = true;
+	struct sipd_dialogs *t = new_table();
+	struct sipd_request r = invite_req(&sim, "fork-2");
+	struct sipd_invite_opts o = {.size = sizeof o,
+	                             .dialog = {.size = sizeof o.dialog,
+	                                        .local_contact = {"sip:a@10.0.0.1", 14}},
+	                             .fork_policy = SIPD_FORK_BYE, .cb = &callbacks};
+	assert_int_equal(sipd_invite_send(sim.nodes[0].st, t, &r, &o, sim.now, NULL), 0);
+	sim_run(&sim, sim.now + 1000);
+	assert_int_equal(caller.nearly, 1); /* B had no early dialog */
+	assert_int_equal(caller.answered, 1);
+	assert_true(sipd_str_eq(sipd_dialog_remote_tag(caller.winner), "forkA"));
+	assert_int_equal(far.acks[0], 1);
+	assert_int_equal(far.acks[1], 1);
+	assert_int_equal(far.byes, 1);
+	struct sipd_dialog *b = sipd_dialogs_find(t, (struct sipd_str){"fork-2", 6},
+	                                          (struct sipd_str){"caller1", 7},
+	                                          (struct sipd_str){"forkB", 5});
+	assert_non_null(b);
+	assert_int_equal(sipd_dialog_state(b), SIPD_DIALOG_TERMINATED);
+	assert_int_equal(sipd_dialog_reason(b), SIPD_END_FORK_LOST);
+	sim_run(&sim, UINT64_MAX);
+	assert_int_equal(caller.done, 1);
+	assert_int_equal(sipd_dialogs_count(t), 1);
+	sipd_dialogs_destroy(t);
+	sim_free(&sim);
+}
+
 static void rfc3261_13_2_2_4_forked_2xx_kept_on_request(void **state)
 {
 	(void)state;
@@ -326,6 +374,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3261_13_2_2_4_forked_2xx_acked_and_byed),
+		cmocka_unit_test(rfc3261_13_2_2_4_late_fork_2xx_acked_and_byed),
 		cmocka_unit_test(rfc3261_13_2_2_4_forked_2xx_kept_on_request),
 		cmocka_unit_test(dialog_snapshot_ended_by_another_stack),
 	};
