@@ -162,6 +162,8 @@ struct sipd_session_callbacks {
 struct sipd_session_opts {
 	size_t size;
 	struct sipd_dialog_opts dialog; /* our Contact, whether TLS */
+	/* Kept by reference, not copied: it must outlive the session (a static
+	 * const struct, as a rule). */
 	const struct sipd_session_callbacks *cb;
 	void *arg;
 	/* A 491 to our re-INVITE or UPDATE is retried after the random delay of

@@ -40,8 +40,8 @@ struct sipd_addr {
 struct sipd_flow {
 	uint8_t transport; /* enum sipd_transport */
 	uint16_t local;
-	uint64_t conn;
 	struct sipd_addr remote;
+	uint64_t conn;      /* last: the struct packs into 32 bytes */
 };
 
 /* Formats an address as "1.2.3.4" or "::1" (without brackets) into out.

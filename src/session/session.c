@@ -1,6 +1,7 @@
 /* INVITE sessions (RFC 3261 §13-15), UAS and UAC. A session is one usage of
  * its dialog (RFC 5057); it owns the offer/answer engine, follows the INVITE
  * to its ACK, answers the requests within the dialog, and ends with BYE. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,60 +25,66 @@ struct pending {
 
 struct sipd_session {
 	struct sipd_session_env env;
-	struct sipd_session_callbacks cb;
+	const struct sipd_session_callbacks *cb; /* the application's, by reference */
 	void *arg;
 	struct sipd_dialog *d;
+	struct sipd_oa oa;
+	struct sipd_txn *invite;      /* the INVITE server transaction we answer */
+	/* server transactions of requests the application still has to answer,
+	 * answered 487 if the session ends first (§15.1.2) */
+	struct pending *pending;
+	uint16_t npending, pending_cap;
+	uint32_t invite_cseq;
+	unsigned client_txns;    /* client transactions whose callbacks point here */
+	struct sipd_flow flow; /* where the peer is: requests within go there */
+	uint64_t now;            /* the latest time the application gave us */
+	char *bye_reason;
+	char *answer_hdrs;  /* UAS: extra lines for our 1xx and 2xx to the INVITE */
+	struct sipd_invite *inv; /* UAC: the INVITE under way */
+	/* The parts few sessions use live apart, allocated when first needed,
+	 * so that a plain call does not carry them (memory per dialog,
+	 * BENCHMARKS.md): */
+	struct modify *mod;      /* our re-INVITEs and UPDATEs */
+	struct prov *prov;       /* UAS: reliable provisionals (RFC 3262), when
+	                            the INVITE and our policy make them possible */
+	struct fork_rel *forks;  /* UAC: the reliability of each fork's
+	                            provisionals (RFC 3262 §4), from the first */
+	struct stimers *stx;     /* session timers (RFC 4028), when asked for */
+	char tag[16];
+	uint8_t state, end;
 	bool usage;         /* we hold a usage of d (RFC 5057, RFC 6665 §4.5.2) */
 	bool own_d;         /* our release ended d: ours to free */
-	struct sipd_oa oa;
-	uint8_t state, end;
 	bool uas;
 	bool wait_ack;      /* our 2xx to an INVITE is out, its ACK not in */
 	bool offer_in_2xx;  /* that 2xx carried our offer: the ACK brings the answer */
 	bool bye_pending;   /* asked to BYE while waiting for the ACK (§15) */
-	struct sipd_txn *invite;      /* the INVITE server transaction we answer */
-	uint32_t invite_cseq;
-	/* server transactions of requests the application still has to answer,
-	 * answered 487 if the session ends first (§15.1.2) */
-	struct pending *pending;
-	size_t npending, pending_cap;
-	struct sipd_flow flow; /* where the peer is: requests within go there */
-	char tag[16];
-	char *bye_reason;
-	char *answer_hdrs;  /* UAS: extra lines for our 1xx and 2xx to the INVITE */
-	/* UAC */
-	struct sipd_invite *inv; /* the INVITE under way */
-	bool cancelled;          /* we sent CANCEL: a crossing 2xx is ACKed, then BYEd */
+	bool cancelled;          /* UAC: we sent CANCEL: a crossing 2xx is ACKed, then BYEd */
 	uint8_t cancel_end;      /* how the session ends once the CANCEL took effect */
-	/* our re-INVITE or UPDATE */
 	bool no_glare_retry;
-	bool modifying;          /* one is out */
-	bool modify_update;
-	struct sipd_txn *modify_tx; /* its client transaction, until its final response */
-	char *modify_offer;      /* kept for the retry after a 491 */
-	size_t modify_len;
-	struct sipd_stack_timer glare;
-	unsigned client_txns;    /* client transactions whose callbacks point here */
+	bool modifying;          /* a re-INVITE or UPDATE of ours is out */
 	bool freed;              /* sipd_session_free() was called: free at the last one */
-	uint64_t now;            /* the latest time the application gave us */
 	bool peer_update;        /* the peer's Allow lists UPDATE (RFC 4028 §7.4) */
-	/* UAS: reliable provisionals (RFC 3262); what sending them takes is
-	 * allocated with the first */
-	struct sipd_rel_uas rel;
-	struct prov *prov;
-	/* UAC: the reliability of each fork's provisionals (RFC 3262 §4),
-	 * allocated with the first reliable one */
-	struct fork_rel *forks;
 	uint8_t nforks;
-	/* session timers (RFC 4028), when the application asked for them */
-	struct stimers *stx;
 	char contact[];          /* our Contact URI, NUL-terminated */
 };
 
-/* The parts few sessions use live apart, so that a plain call does not carry
- * them (memory per dialog, BENCHMARKS.md). */
+/* A callback of the application's, or NULL: none given, none any more
+ * (sipd_session_free), or beyond the struct the application was built
+ * with (its `size`). */
+#define CB(s, f)                                                                         \
+	((s)->cb && offsetof(struct sipd_session_callbacks, f) < (s)->cb->size ? (s)->cb->f \
+	                                                                         : NULL)
+
+struct modify {
+	struct sipd_txn *tx;     /* its client transaction, until its final response */
+	char *offer;             /* kept for the retry after a 491 */
+	size_t len;
+	struct sipd_stack_timer glare;
+	bool update;
+};
 
 struct prov {
+	struct sipd_rel_uas rel;
 	struct sipd_stack_timer timer;
 	unsigned code;           /* the outstanding reliable provisional, to resend */
 	char *body;
@@ -106,6 +113,7 @@ struct stimers {
 };
 
 static void session_release(struct sipd_session *s);
+static void rel_fired(void *arg, struct sipd_stack_timer *t, uint64_t now);
 
 /* The time: the latest of what the application gave us and what the stack
  * saw at its last entry point (inside callbacks the stack's is current). */
@@ -168,11 +176,21 @@ static void stop_rel(struct sipd_session *s)
 		sipd_stack_timer_cancel(s->env.stack, &s->prov->timer);
 }
 
+/* The INVITE got its final response `code`: reliable provisionals stop. */
+static void rel_final(struct sipd_session *s, unsigned code)
+{
+	if (s->prov)
+		sipd_rel_uas_final(&s->prov->rel, code);
+	stop_rel(s);
+}
+
 static void stop_timers(struct sipd_session *s)
 {
 	stop_rel(s);
 	if (s->stx)
 		sipd_stack_timer_cancel(s->env.stack, &s->stx->timer);
+	if (s->mod)
+		sipd_stack_timer_cancel(s->env.stack, &s->mod->glare);
 }
 
 static void set_state(struct sipd_session *s, enum sipd_session_state st,
@@ -188,8 +206,8 @@ static void set_state(struct sipd_session *s, enum sipd_session_state st,
 		close_pending(s); /* §15.1.2: what the application still holds gets 487 */
 		drop_dialog(s, dialog_reason(why));
 	}
-	if (s->cb.state)
-		s->cb.state(s->arg, s, st, why, msg);
+	if (CB(s, state))
+		CB(s, state)(s->arg, s, st, why, msg);
 }
 
 /* 32 random bits, from raw bytes of the stack's source (not its tokens,
@@ -310,14 +328,14 @@ static unsigned reserve_pending(struct sipd_session *s)
 		return 0;
 	if (s->pending_cap == MAX_PENDING)
 		return 503;
-	size_t cap = s->pending_cap ? s->pending_cap * 2 : 4;
+	unsigned cap = s->pending_cap ? s->pending_cap * 2u : 4u;
 	if (cap > MAX_PENDING)
 		cap = MAX_PENDING;
 	struct pending *p = realloc(s->pending, cap * sizeof *p);
 	if (!p)
 		return 500;
 	s->pending = p;
-	s->pending_cap = cap;
+	s->pending_cap = (uint16_t)cap;
 	return 0;
 }
 
@@ -457,8 +475,7 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	}
 	memcpy(s->contact, o->dialog.local_contact.p, clen);
 	s->env = *env;
-	if (o->cb)
-		memcpy(&s->cb, o->cb, o->cb->size < sizeof s->cb ? o->cb->size : sizeof s->cb);
+	s->cb = o->cb;
 	s->arg = o->arg;
 	s->uas = true;
 	s->invite = invite;
@@ -467,24 +484,35 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	s->now = now;
 	s->no_glare_retry = o->no_glare_retry;
 	sipd_oa_init(&s->oa);
-	sipd_stack_timer_init(&s->glare, NULL, s);
 	sipd_stack_random_token(env->stack, s->tag, sizeof s->tag);
 	sipd_txn_set_user(invite, s);
 	/* RFC 3262 §3: the first RSeq uniform in 1 .. 2**31-1 (the engine adds
 	 * 1 to a value below 2**31-1); retransmissions at the stack's T1 */
-	sipd_rel_uas_init(&s->rel, req, (enum sipd_rel_policy)o->rel_policy,
+	struct sipd_rel_uas rel;
+	sipd_rel_uas_init(&rel, req, (enum sipd_rel_policy)o->rel_policy,
 	                  sipd_stack_t1(env->stack), rand_below(s, 0x7fffffffu));
 	/* RFC 3262 §3: 420 when it requires 100rel and we do not do it, 421
 	 * when we require it and the INVITE does not support it */
 	char rh[64];
 	struct sipd_buf rb;
 	sipd_buf_init(&rb, rh, sizeof rh - 1);
-	unsigned rel_reject = sipd_rel_uas_reject(&s->rel, &rb);
+	unsigned rel_reject = sipd_rel_uas_reject(&rel, &rb);
 	if (rel_reject) {
 		rh[rb.overflow ? 0 : rb.len] = 0;
 		send_response(s, invite, rel_reject, NULL, SIPD_STR_NULL, false, false, rh);
 		discard(s);
 		return SIPD_EINVAL;
+	}
+	/* the state of reliable provisionals only when there can be any */
+	if (sipd_rel_uas_reliable(&rel, 180)) {
+		s->prov = calloc(1, sizeof *s->prov);
+		if (!s->prov) {
+			send_response(s, invite, 500, NULL, SIPD_STR_NULL, false, false, NULL);
+			discard(s);
+			return SIPD_ENOMEM;
+		}
+		s->prov->rel = rel;
+		sipd_stack_timer_init(&s->prov->timer, rel_fired, s);
 	}
 	/* RFC 4028 §8.1: an interval below our Min-SE gets 422 */
 	st_setup(s, o->timer);
@@ -528,15 +556,13 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	return 0;
 }
 
-static void rel_fired(void *arg, struct sipd_stack_timer *t, uint64_t now);
-
 int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str body,
                           uint64_t now)
 {
 	tick(s, now);
 	if (!s->uas || !s->invite || code < 101 || code > 199 || s->state > SIPD_SESSION_EARLY)
 		return SIPD_ESTATE;
-	if (!sipd_rel_uas_reliable(&s->rel, code)) {
+	if (!s->prov || !sipd_rel_uas_reliable(&s->prov->rel, code)) {
 		/* an answer in an unreliable provisional is a preview (RFC 6337
 		 * §3.1.1): the offer/answer state moves with the 2xx */
 		int rc = send_response(s, s->invite, code, NULL, body, true, false, NULL);
@@ -546,17 +572,11 @@ int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str
 	}
 	/* RFC 3262: reliable, with Require: 100rel and RSeq; a description in
 	 * it is the answer to the INVITE's offer, or an offer of ours (§5) */
-	if (!s->prov) {
-		s->prov = calloc(1, sizeof *s->prov);
-		if (!s->prov)
-			return SIPD_ENOMEM;
-		sipd_stack_timer_init(&s->prov->timer, rel_fired, s);
-	}
 	struct prov *pv = s->prov;
 	struct sipd_buf hb;
 	sipd_buf_init(&hb, pv->hdrs, sizeof pv->hdrs - 1);
-	struct sipd_rel_uas saved = s->rel;
-	int rc = sipd_rel_uas_send(&s->rel, code, body.len > 0, now_of(s), &hb);
+	struct sipd_rel_uas saved = pv->rel;
+	int rc = sipd_rel_uas_send(&pv->rel, code, body.len > 0, now_of(s), &hb);
 	if (rc)
 		return rc; /* one still waits for its PRACK (§3), or over the RSeq space */
 	pv->hdrs[hb.len] = 0;
@@ -568,7 +588,7 @@ int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str
 		if (rc == 0)
 			rc = keep_copy(&pv->body, &pv->len, body);
 		if (rc) {
-			s->rel = saved;
+			pv->rel = saved;
 			return rc;
 		}
 	} else {
@@ -579,7 +599,7 @@ int sipd_session_progress(struct sipd_session *s, unsigned code, struct sipd_str
 	                   false, pv->hdrs);
 	if (rc)
 		return rc;
-	sipd_stack_timer_arm(s->env.stack, &pv->timer, sipd_rel_uas_deadline(&s->rel));
+	sipd_stack_timer_arm(s->env.stack, &pv->timer, sipd_rel_uas_deadline(&pv->rel));
 	set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
 	return 0;
 }
@@ -593,18 +613,19 @@ static void rel_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 	struct sipd_session *s = arg;
 	if (!s->invite || s->state > SIPD_SESSION_EARLY)
 		return;
-	switch (sipd_rel_uas_advance(&s->rel, now)) {
+	struct prov *pv = s->prov;
+	switch (sipd_rel_uas_advance(&pv->rel, now)) {
 	case SIPD_REL_RETRANSMIT:
-		send_response(s, s->invite, s->prov->code, NULL,
-		              (struct sipd_str){s->prov->body, s->prov->len}, true, false, s->prov->hdrs);
-		sipd_stack_timer_arm(s->env.stack, &s->prov->timer, sipd_rel_uas_deadline(&s->rel));
+		send_response(s, s->invite, pv->code, NULL, (struct sipd_str){pv->body, pv->len}, true,
+		              false, pv->hdrs);
+		sipd_stack_timer_arm(s->env.stack, &pv->timer, sipd_rel_uas_deadline(&pv->rel));
 		break;
 	case SIPD_REL_GIVE_UP:
 		sipd_session_reject(s, SIPD_REL_TIMEOUT_STATUS, NULL, now);
 		break;
 	case SIPD_REL_WAIT:
-		if (sipd_rel_uas_deadline(&s->rel) != UINT64_MAX)
-			sipd_stack_timer_arm(s->env.stack, &s->prov->timer, sipd_rel_uas_deadline(&s->rel));
+		if (sipd_rel_uas_deadline(&pv->rel) != UINT64_MAX)
+			sipd_stack_timer_arm(s->env.stack, &pv->timer, sipd_rel_uas_deadline(&pv->rel));
 		break;
 	}
 }
@@ -615,7 +636,7 @@ int sipd_session_accept(struct sipd_session *s, struct sipd_str body, uint64_t n
 	if (!s->uas || !s->invite || s->state > SIPD_SESSION_EARLY ||
 	    (s->prov && s->prov->accept_pending))
 		return SIPD_ESTATE;
-	if (!sipd_rel_uas_final_allowed(&s->rel, 200) && s->prov) {
+	if (s->prov && !sipd_rel_uas_final_allowed(&s->prov->rel, 200)) {
 		/* RFC 3262 §3: not before the PRACK of a provisional that carried a
 		 * description; it goes out when that PRACK comes */
 		int rc = keep_copy(&s->prov->accept_body, &s->prov->accept_len, body);
@@ -661,8 +682,7 @@ static int do_accept(struct sipd_session *s, struct sipd_str body)
 		s->stx->answer_tx = NULL;
 		st_arm(s);
 	}
-	sipd_rel_uas_final(&s->rel, 200);
-	stop_rel(s);
+	rel_final(s, 200);
 	s->wait_ack = true;
 	sipd_dialog_confirm(s->d);
 	set_state(s, SIPD_SESSION_WAIT_ACK, SIPD_SESSION_END_NONE, NULL);
@@ -684,8 +704,7 @@ static void close_pending(struct sipd_session *s)
  * (`why`); what the application still holds gets 487 (set_state). */
 static void invite_answered(struct sipd_session *s, unsigned code, enum sipd_session_end why)
 {
-	sipd_rel_uas_final(&s->rel, code);
-	stop_rel(s);
+	rel_final(s, code);
 	sipd_oa_rollback(&s->oa);
 	set_state(s, SIPD_SESSION_TERMINATED, why, NULL);
 }
@@ -845,7 +864,8 @@ static void on_bye(struct sipd_session *s, struct sipd_txn *tx, const struct sip
  * to an offer of that provisional, or an offer of its own. */
 static void on_prack(struct sipd_session *s, struct sipd_txn *tx, const struct sipd_msg *req)
 {
-	enum sipd_rel_prack r = sipd_rel_uas_prack(&s->rel, req);
+	struct sipd_rel_uas none = {0}; /* none sent: no PRACK matches */
+	enum sipd_rel_prack r = sipd_rel_uas_prack(s->prov ? &s->prov->rel : &none, req);
 	unsigned code = sipd_rel_prack_status(r);
 	struct sipd_str body = SIPD_STR_NULL;
 	if (r == SIPD_REL_PRACK_ACKED) {
@@ -972,7 +992,7 @@ static void on_modify(struct sipd_session *s, struct sipd_txn *tx, const struct 
 		p->st = true;
 		p->st_answer = a;
 	}
-	if (!s->cb.request || s->cb.request(s->arg, s, tx, req) < 0)
+	if (!CB(s, request) || CB(s, request)(s->arg, s, tx, req) < 0)
 		default_answer(s, tx, req);
 }
 
@@ -1123,7 +1143,7 @@ int sipd_sessions_request(const struct sipd_session_env *env, struct sipd_txn *t
 		if (!room_for(s, tx))
 			return 0;
 		add_pending(s, tx, false);
-		if (!s->cb.request || s->cb.request(s->arg, s, tx, req) < 0)
+		if (!CB(s, request) || CB(s, request)(s->arg, s, tx, req) < 0)
 			default_answer(s, tx, req);
 		return 0;
 	}
@@ -1157,8 +1177,7 @@ void sipd_session_free(struct sipd_session *s)
 {
 	if (!s)
 		return;
-	memset(&s->cb, 0, sizeof s->cb); /* no callback from here on */
-	sipd_stack_timer_cancel(s->env.stack, &s->glare);
+	s->cb = NULL; /* no callback from here on */
 	stop_timers(s);
 	s->freed = true;
 	if (s->state != SIPD_SESSION_TERMINATED) {
@@ -1170,15 +1189,15 @@ void sipd_session_free(struct sipd_session *s)
 		sipd_session_cancel(s, NULL, now_of(s)); /* ours, if it is under way */
 		if (s->uas && s->invite && s->state < SIPD_SESSION_WAIT_ACK &&
 		    send_response(s, s->invite, 480, NULL, SIPD_STR_NULL, false, false, NULL) == 0)
-			sipd_rel_uas_final(&s->rel, 480);
+			rel_final(s, 480);
 		set_state(s, SIPD_SESSION_TERMINATED, SIPD_SESSION_END_NONE, NULL);
 	}
 	/* A re-INVITE of ours still without its final response is cancelled
 	 * too: an INVITE client transaction has no timer once a provisional
 	 * came, and §9.1 bounds it at 64*T1 once cancelled. Its 2xx, should
 	 * one still come, is ACKed (modify_cb). */
-	if (s->modify_tx && !s->modify_update)
-		sipd_txn_cancel(s->modify_tx, NULL, now_of(s));
+	if (s->mod && s->mod->tx && !s->mod->update)
+		sipd_txn_cancel(s->mod->tx, NULL, now_of(s));
 	/* callbacks still pointing here: the last of them frees */
 	if (!s->client_txns && !s->inv)
 		session_release(s);
@@ -1186,6 +1205,7 @@ void sipd_session_free(struct sipd_session *s)
 
 static void session_release(struct sipd_session *s)
 {
+	stop_timers(s);
 	if (s->invite)
 		sipd_txn_set_user(s->invite, NULL);
 	for (size_t i = 0; i < s->npending; i++)
@@ -1197,7 +1217,10 @@ static void session_release(struct sipd_session *s)
 	sipd_oa_free(&s->oa);
 	free(s->bye_reason);
 	free(s->answer_hdrs);
-	free(s->modify_offer);
+	if (s->mod) {
+		free(s->mod->offer);
+		free(s->mod);
+	}
 	if (s->prov) {
 		free(s->prov->body);
 		free(s->prov->accept_body);
@@ -1256,7 +1279,7 @@ static bool uac_reliable(struct sipd_session *s, struct sipd_dialog *d, const st
 		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
 			sipd_oa_recv_answer(&s->oa, resp->body);
 		} else if (sipd_oa_recv_offer(&s->oa, resp->body) == 0) {
-			struct sipd_str a = s->cb.answer ? s->cb.answer(s->arg, s, resp->body) : SIPD_STR_NULL;
+			struct sipd_str a = CB(s, answer) ? CB(s, answer)(s->arg, s, resp->body) : SIPD_STR_NULL;
 			if (a.len && sipd_oa_send_answer(&s->oa, a) == 0)
 				body = sipd_oa_local(&s->oa);
 			else
@@ -1285,8 +1308,8 @@ static void uac_provisional(void *arg, struct sipd_invite *inv, struct sipd_dial
 		s->d = d; /* the first early dialog; a 2xx may pick another fork */
 		sipd_dialog_set_user(d, s);
 	}
-	if (resp->status > 100 && s->cb.provisional)
-		s->cb.provisional(s->arg, s, resp);
+	if (resp->status > 100 && CB(s, provisional))
+		CB(s, provisional)(s->arg, s, resp);
 	if (d)
 		set_state(s, SIPD_SESSION_EARLY, SIPD_SESSION_END_NONE, NULL);
 }
@@ -1318,7 +1341,7 @@ static struct sipd_str uac_ack_body(void *arg, struct sipd_invite *inv, struct s
 	/* late offer: the 2xx has the offer, the ACK our answer (§13.2.1) */
 	if (!sipd_msg_has_session_body(resp) || sipd_oa_recv_offer(&s->oa, resp->body))
 		return SIPD_STR_NULL;
-	struct sipd_str answer = s->cb.answer ? s->cb.answer(s->arg, s, resp->body) : SIPD_STR_NULL;
+	struct sipd_str answer = CB(s, answer) ? CB(s, answer)(s->arg, s, resp->body) : SIPD_STR_NULL;
 	if (!answer.len || sipd_oa_send_answer(&s->oa, answer)) {
 		sipd_oa_rollback(&s->oa);
 		return SIPD_STR_NULL;
@@ -1412,14 +1435,12 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 		return SIPD_ENOMEM;
 	memcpy(s->contact, o->dialog.local_contact.p, clen);
 	s->env = *env;
-	if (o->cb)
-		memcpy(&s->cb, o->cb, o->cb->size < sizeof s->cb ? o->cb->size : sizeof s->cb);
+	s->cb = o->cb;
 	s->arg = o->arg;
 	s->no_glare_retry = o->no_glare_retry;
 	s->flow = req->flow;
 	s->now = now;
 	sipd_oa_init(&s->oa);
-	sipd_stack_timer_init(&s->glare, NULL, s);
 	if (st_setup(s, o->timer)) {
 		free(s);
 		return SIPD_ENOMEM;
@@ -1481,19 +1502,30 @@ static void glare_fired(void *arg, struct sipd_stack_timer *t, uint64_t now);
 
 static int send_modify(struct sipd_session *s);
 
+/* What our re-INVITEs and UPDATEs need, allocated with the first. */
+static struct modify *modify_state(struct sipd_session *s)
+{
+	if (!s->mod) {
+		s->mod = calloc(1, sizeof *s->mod);
+		if (s->mod)
+			sipd_stack_timer_init(&s->mod->glare, glare_fired, s);
+	}
+	return s->mod;
+}
+
 static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
                       const struct sipd_msg *resp)
 {
 	struct sipd_session *s = arg;
 	if (ev == SIPD_TXN_TERMINATED) {
-		if (s->modify_tx == tx)
-			s->modify_tx = NULL;
+		if (s->mod->tx == tx)
+			s->mod->tx = NULL;
 		client_done(s);
 		return;
 	}
 	if (ev == SIPD_TXN_RESPONSE && resp->status < 200)
 		return;
-	if (tx != s->modify_tx || !s->modifying || s->state == SIPD_SESSION_TERMINATED) {
+	if (tx != s->mod->tx || !s->modifying || s->state == SIPD_SESSION_TERMINATED) {
 		/* Not the answer awaited: a 2xx retransmitted after the first one
 		 * was taken, or the 2xx of an earlier re-INVITE. Every 2xx to an
 		 * INVITE gets its ACK, the same one again (§13.2.2.4, §14.1, RFC
@@ -1503,7 +1535,7 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 			send_in_dialog(s, "ACK", NULL, NULL, resp->cseq.seq, SIPD_STR_NULL);
 		return;
 	}
-	s->modify_tx = NULL; /* answered: what else comes on it is a retransmission */
+	s->mod->tx = NULL; /* answered: what else comes on it is a retransmission */
 	unsigned code = resp ? resp->status : 408;
 	if (code >= 200 && code < 300) {
 		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER &&
@@ -1513,14 +1545,14 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		if (s->stx && sipd_st_recv_2xx(&s->stx->st, &s->stx->stc, resp) == 0)
 			st_arm(s); /* RFC 4028 §7.2: the refresh worked */
 		peer_allows(s, resp);
-		if (!s->modify_update)
+		if (!s->mod->update)
 			send_in_dialog(s, "ACK", NULL, NULL, resp->cseq.seq, SIPD_STR_NULL);
 		s->modifying = false;
 		bool was_refresh = s->stx && s->stx->refreshing;
 		if (s->stx)
 			s->stx->refreshing = false;
-		if (s->cb.modified && !was_refresh)
-			s->cb.modified(s->arg, s, resp);
+		if (CB(s, modified) && !was_refresh)
+			CB(s, modified)(s->arg, s, resp);
 		return;
 	}
 	sipd_oa_rollback(&s->oa); /* RFC 6337 §3.1 */
@@ -1531,8 +1563,7 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		uint64_t delay = sipd_dialog_role(s->d) == SIPD_DIALOG_UAC
 		                         ? 2100 + 10 * (uint64_t)rand_below(s, 191)
 		                         : 10 * (uint64_t)rand_below(s, 201);
-		s->glare.cb = glare_fired;
-		sipd_stack_timer_arm(s->env.stack, &s->glare, now_of(s) + delay);
+		sipd_stack_timer_arm(s->env.stack, &s->mod->glare, now_of(s) + delay);
 		return;
 	}
 	if (code == 422 && s->stx) {
@@ -1545,8 +1576,8 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 	bool was_refresh = s->stx && s->stx->refreshing;
 	if (s->stx)
 		s->stx->refreshing = false;
-	if (s->cb.modified && !was_refresh)
-		s->cb.modified(s->arg, s, resp);
+	if (CB(s, modified) && !was_refresh)
+		CB(s, modified)(s->arg, s, resp);
 	/* §14.1: a 481 or 408 to a re-INVITE ends the dialog (§12.2.1.2, and
 	 * RFC 5057 for an UPDATE in an early dialog). The callee never BYEs an
 	 * early dialog (§15): its INVITE gets a final response instead, which
@@ -1564,9 +1595,9 @@ static void modify_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 static int send_modify(struct sipd_session *s)
 {
 	/* an UPDATE refresh carries no offer (RFC 4028 §10 allows it) */
-	bool offer = s->modify_len > 0;
-	int rc = offer ? sipd_oa_send_offer(&s->oa, (struct sipd_str){s->modify_offer, s->modify_len})
-	               : 0;
+	struct modify *m = s->mod;
+	bool offer = m->len > 0;
+	int rc = offer ? sipd_oa_send_offer(&s->oa, (struct sipd_str){m->offer, m->len}) : 0;
 	if (rc)
 		return rc;
 	char sh[256] = "";
@@ -1576,8 +1607,8 @@ static int send_modify(struct sipd_session *s)
 		sipd_st_write_request(&s->stx->st, &s->stx->stc, &sb);
 		sh[sb.overflow ? 0 : sb.len] = 0;
 	}
-	rc = send_in(s, s->d, s->modify_update ? "UPDATE" : "INVITE", sh[0] ? sh : NULL, modify_cb,
-	             0, (struct sipd_str){s->modify_offer, s->modify_len}, &s->modify_tx);
+	rc = send_in(s, s->d, m->update ? "UPDATE" : "INVITE", sh[0] ? sh : NULL, modify_cb, 0,
+	             (struct sipd_str){m->offer, m->len}, &m->tx);
 	if (rc) {
 		if (offer)
 			sipd_oa_rollback(&s->oa);
@@ -1596,8 +1627,8 @@ static void glare_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 	/* still an offer of theirs pending: wait for it to settle */
 	if (send_modify(s)) {
 		s->modifying = false;
-		if (s->cb.modified)
-			s->cb.modified(s->arg, s, NULL);
+		if (CB(s, modified))
+			CB(s, modified)(s->arg, s, NULL);
 	}
 }
 
@@ -1611,14 +1642,10 @@ int sipd_session_modify(struct sipd_session *s, struct sipd_str offer, bool upda
 	if ((s->state != SIPD_SESSION_CONFIRMED && !early_update) || s->modifying || s->wait_ack ||
 	    !offer.len || sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
 		return SIPD_ESTATE;
-	char *copy = malloc(offer.len);
-	if (!copy)
+	struct modify *m = modify_state(s);
+	if (!m || keep_copy(&m->offer, &m->len, offer))
 		return SIPD_ENOMEM;
-	memcpy(copy, offer.p, offer.len);
-	free(s->modify_offer);
-	s->modify_offer = copy;
-	s->modify_len = offer.len;
-	s->modify_update = update;
+	m->update = update;
 	int rc = send_modify(s);
 	if (rc == 0)
 		s->modifying = true;
@@ -1640,8 +1667,8 @@ static void generic_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		return;
 	const struct sipd_msg *r = resp;
 	bool prack = r && r->cseq.method == SIPD_METHOD_PRACK;
-	if (!prack && s->cb.response)
-		s->cb.response(s->arg, s, r);
+	if (!prack && CB(s, response))
+		CB(s, response)(s->arg, s, r);
 	/* §12.2.1.2: 481 or 408 to a request within the dialog ends it */
 	unsigned code = r ? r->status : 408;
 	if ((code == 481 || code == 408) && s->state == SIPD_SESSION_CONFIRMED)
@@ -1703,8 +1730,9 @@ static void st_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 		/* UPDATE without a body when the peer allows it, else re-INVITE with
 		 * our description again */
 		struct sipd_str local = s->peer_update ? SIPD_STR_NULL : sipd_oa_local(&s->oa);
-		if (keep_copy(&s->modify_offer, &s->modify_len, local) == 0) {
-			s->modify_update = s->peer_update;
+		struct modify *m = modify_state(s);
+		if (m && keep_copy(&m->offer, &m->len, local) == 0) {
+			m->update = s->peer_update;
 			s->stx->refreshing = true;
 			if (send_modify(s) == 0)
 				s->modifying = true;

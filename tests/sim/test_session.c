@@ -821,6 +821,56 @@ static void rfc3262_3_no_prack_504(void **state)
 	teardown_two(&sim);
 }
 
+/* RFC 3262 §3: a PRACK that matches no unacknowledged provisional gets 481;
+ * one whose RAck cannot be read gets 400. Here the INVITE offered no 100rel,
+ * so the callee keeps no state of reliable provisionals at all. */
+static unsigned prack_status[2];
+static size_t nprack_status;
+
+static void prack_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
+                     const struct sipd_msg *resp)
+{
+	(void)arg;
+	(void)tx;
+	if (ev == SIPD_TXN_RESPONSE && resp->status >= 200 && nprack_status < 2)
+		prack_status[nprack_status++] = resp->status;
+}
+
+static void send_prack(struct sim *sim, const char *rack)
+{
+	char hdrs[64], buf[2048];
+	snprintf(hdrs, sizeof hdrs, "RAck: %s\r\n", rack);
+	struct sipd_dialog_request dr = {.size = sizeof dr,
+	                                 .method = {"PRACK", 5},
+	                                 .headers = {hdrs, strlen(hdrs)}};
+	struct sipd_request r;
+	assert_int_equal(sipd_dialog_request(sipd_session_dialog(uc.s), &dr, buf, sizeof buf, &r, NULL),
+	                 0);
+	r.flow = sim_flow(sim, 0, 1, SIPD_TP_UDP);
+	assert_int_equal(sipd_stack_request(sim->nodes[0].st, &r, prack_cb, NULL, sim->now, NULL), 0);
+}
+
+static void rfc3262_3_prack_without_reliable_provisional_481(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 40, ANSWER);
+	start_uac(&sim, OFFER_SDP);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(uc.last, SIPD_SESSION_CONFIRMED);
+	nprack_status = 0;
+	send_prack(&sim, "1 20 INVITE");
+	sim_run(&sim, sim.now + 100);
+	send_prack(&sim, "one 20 INVITE");
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(nprack_status, 2);
+	assert_int_equal(prack_status[0], 481);
+	assert_int_equal(prack_status[1], 400);
+	/* neither touched the session */
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	teardown_two(&sim);
+}
+
 /* RFC 4028: a 120 s session interval; the callee chose to refresh (the
  * caller named no refresher, §9): re-INVITEs at half the interval keep the
  * session up; when they stop arriving, the caller ends it with BYE at
@@ -959,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(rfc3262_reliable_183_prack_then_2xx),
 		cmocka_unit_test(rfc3262_3_lost_prack_retransmits_183),
 		cmocka_unit_test(rfc3262_3_no_prack_504),
+		cmocka_unit_test(rfc3262_3_prack_without_reliable_provisional_481),
 		cmocka_unit_test(rfc4028_refresh_then_expiry),
 		cmocka_unit_test(rfc4028_422_below_min_se),
 		cmocka_unit_test(rfc3891_replaces_ends_the_old_call),
