@@ -6,6 +6,7 @@
 #include "txn/txn.h"
 
 #define BRANCH_RANDOM 22
+#define BRANCH_LEN (7 + BRANCH_RANDOM) /* with the magic cookie z9hG4bK */
 /* §18.1.1: a request within 200 bytes of a 1500-byte MTU goes over a
  * congestion-controlled transport when one is available. */
 #define UDP_MTU_LIMIT 1300
@@ -121,10 +122,20 @@ int sipd_txl_request(struct sipd_txl *l, const struct sipd_request *r, sipd_txn_
 	if (m == SIPD_METHOD_ACK)
 		return SIPD_EINVAL;
 	size_t cap = estimate(r);
-	struct sipd_txn *tx = calloc(1, sizeof *tx + cap);
+	/* An INVITE client transaction needs its request only until the 2xx
+	 * (in Accepted it never sends it again, RFC 6026 §7.2), and then lives
+	 * on for 64*T1: the request goes in a block of its own, freed at the
+	 * 2xx, and the branch the matching needs is kept after the struct. */
+	bool invite = m == SIPD_METHOD_INVITE;
+	struct sipd_txn *tx = calloc(1, sizeof *tx + (invite ? BRANCH_LEN : cap));
 	if (!tx)
 		return SIPD_ENOMEM;
-	tx->buf = (char *)(tx + 1);
+	tx->buf = invite ? malloc(cap) : (char *)(tx + 1);
+	if (!tx->buf) {
+		free(tx);
+		return SIPD_ENOMEM;
+	}
+	tx->kind = invite ? TXN_ICT : TXN_NICT;
 	tx->flow = r->flow;
 	char branch[BRANCH_RANDOM];
 	random_branch(l, branch);
@@ -134,22 +145,28 @@ int sipd_txl_request(struct sipd_txl *l, const struct sipd_request *r, sipd_txn_
 		n = build(l, r, &tx->flow, branch, tx->buf, cap);
 	}
 	if (n < 0) {
+		if (invite)
+			free(tx->buf);
 		free(tx);
 		return SIPD_EINVAL;
 	}
 	tx->len = (size_t)n;
-	tx->kind = m == SIPD_METHOD_INVITE ? TXN_ICT : TXN_NICT;
 	tx->method = (uint8_t)m;
 	tx->reliable = tx->flow.transport != SIPD_TP_UDP;
 	tx->cb = cb;
 	tx->arg = arg;
-	/* The branch and method inside our own bytes. */
-	const char *bp = find(tx->buf, tx->len, ";branch=");
-	tx->branch = (struct sipd_str){bp + 8, 7 + BRANCH_RANDOM};
-	tx->method_name = (struct sipd_str){tx->buf, r->method.len};
-	tx->node.hash = sipd_txl_hash(l, tx->branch, tx->kind == TXN_ICT ? SIPD_METHOD_INVITE : m);
+	/* The branch and method inside our own bytes (an INVITE's: a copy of
+	 * the branch, and the method's name, which is case-sensitive). */
+	const char *bp = find(tx->buf, tx->len, ";branch=") + 8;
+	if (invite)
+		bp = memcpy(tx + 1, bp, BRANCH_LEN);
+	tx->branch = (struct sipd_str){bp, BRANCH_LEN};
+	tx->method_name = invite ? (struct sipd_str){"INVITE", 6} : (struct sipd_str){tx->buf, r->method.len};
+	tx->node.hash = sipd_txl_hash(l, tx->branch, invite ? SIPD_METHOD_INVITE : m);
 
 	if (sipd_hmap_insert(&l->client, &tx->node)) {
+		if (invite)
+			free(tx->buf);
 		free(tx);
 		return SIPD_ENOMEM;
 	}
@@ -394,6 +411,9 @@ int sipd_txl_on_response(struct sipd_txl *l, const struct sipd_msg *resp, uint64
 				 * into the TU, which ACKs each. */
 				tx->cancel_pending = false;
 				sipd_txn_state(tx, TS_ACCEPTED);
+				free(tx->buf); /* never sent again (above) */
+				tx->buf = NULL;
+				tx->len = 0;
 				sipd_txn_arm(tx, &tx->t_end, now + 64ull * l->t1);
 				if (tx->cb)
 					tx->cb(tx->arg, tx, SIPD_TXN_RESPONSE, resp);

@@ -27,6 +27,8 @@ static void txn_free(struct sipd_txn *tx)
 	if (tx->resp != tx->resp_area)
 		free(tx->resp);
 	free(tx->cancel_reason);
+	if (tx->kind == TXN_ICT)
+		free(tx->buf); /* apart from the struct (sipd_txl_request) */
 	free(tx);
 }
 
