@@ -52,6 +52,7 @@ struct sipd_invite_opts {
 	size_t size;
 	struct sipd_dialog_opts dialog;
 	enum sipd_fork_policy fork_policy;
+	/* Kept by reference: it must outlive the INVITE (a static const). */
 	const struct sipd_invite_callbacks *cb;
 	void *arg;
 };
@@ -60,7 +61,12 @@ struct sipd_invite_opts {
  * Contact) and follows it. ACKs and BYEs go out on the INVITE's flow (the
  * caller's resolution of the Request-URI): a dialog whose route set or target
  * leads elsewhere needs its own flow, which the session layer provides.
- * Returns 0 and *out, or the error of sipd_stack_request. */
+ * Each ACK of a 2xx repeats the INVITE's Authorization and
+ * Proxy-Authorization lines (§13.2.2.4). Of the request, only the lines a
+ * dialog is made from and those are kept, for the 64*T1 the INVITE lives on
+ * after its 2xx. Returns 0 and *out, SIPD_EINVAL (not an INVITE with From
+ * tag, To, Call-ID and CSeq), SIPD_ENOMEM, or the error of
+ * sipd_stack_request. */
 int sipd_invite_send(struct sipd_stack *st, struct sipd_dialogs *t, const struct sipd_request *req,
                      const struct sipd_invite_opts *o, uint64_t now, struct sipd_invite **out);
 /* CANCEL (§9.1); see sipd_txn_cancel(). */

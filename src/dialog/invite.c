@@ -4,29 +4,40 @@
 
 #include <sipdialog/invite.h>
 
+#include "common/cb.h"
+
 #define MAX_FORKS 16
 
+/* An INVITE lives on for 64*T1 after its 2xx (§13.2.2.4, RFC 6026 §7.2),
+ * for forks that answer late: all it keeps of its request is what that
+ * takes, a dialog and the ACK (below). */
 struct sipd_invite {
 	struct sipd_stack *st;
 	struct sipd_dialogs *t;
 	struct sipd_txn *tx;
-	struct sipd_flow flow;
-	struct sipd_dialog_opts dopts;
-	enum sipd_fork_policy policy;
-	struct sipd_invite_callbacks cb;
+	const struct sipd_invite_callbacks *cb; /* the application's, by reference */
 	void *arg;
 	struct sipd_dialog *winner;
-	struct sipd_dialog *forks[MAX_FORKS]; /* every dialog this INVITE made */
-	size_t nforks;
-	bool failed;
-	uint32_t cseq;
-	/* Our request as a parsed message, what dialog creation reads: kept
-	 * until the 2xx (the INVITE lives on for 64*T1 after it, §13.2.2.4,
-	 * and a fork that shows up then is rare: it parses `text` again). */
+	struct sipd_dialog **forks; /* every dialog this INVITE made */
+	/* `text` parsed, what dialog creation reads: kept until the 2xx (a
+	 * fork that shows up after it is rare: it parses `text` again) */
 	struct parsed *parsed;
-	size_t text_len;
-	char text[]; /* the request, then our Contact */
+	struct sipd_flow flow;
+	uint32_t cseq;
+	uint32_t text_len;
+	uint32_t creds_off, creds_len; /* the credential lines in `text` */
+	uint16_t contact_len;
+	uint8_t policy;              /* enum sipd_fork_policy */
+	uint8_t nforks, forks_cap;
+	bool tls;
+	bool failed;
+	/* Our request line and the header lines a dialog is made from (§12.1.2),
+	 * then its credentials, which each ACK of a 2xx repeats (§13.2.2.4);
+	 * then our Contact URI. */
+	char text[];
 };
+
+#define CB(inv, f) SIPD_CB((inv)->cb, struct sipd_invite_callbacks, f)
 
 #define MAX_HDRS 64
 
@@ -35,12 +46,19 @@ struct parsed {
 	struct sipd_hdr slots[]; /* exactly msg.nhdrs */
 };
 
-static int parse_own(const struct sipd_invite *inv, struct sipd_msg *m, struct sipd_hdr *slots)
+static int parse_text(const char *text, size_t len, struct sipd_msg *m, struct sipd_hdr *slots)
 {
-	return sipd_msg_parse(m, slots, MAX_HDRS, inv->text, inv->text_len, SIPD_FRAME_DATAGRAM,
-	                      NULL, NULL) > 0
+	return sipd_msg_parse(m, slots, MAX_HDRS, text, len, SIPD_FRAME_DATAGRAM, NULL, NULL) > 0
 	               ? 0
 	               : SIPD_EINVAL;
+}
+
+static struct sipd_dialog_opts dialog_opts(const struct sipd_invite *inv)
+{
+	return (struct sipd_dialog_opts){
+		.size = sizeof(struct sipd_dialog_opts),
+		.local_contact = {inv->text + inv->text_len, inv->contact_len},
+		.tls = inv->tls};
 }
 
 static struct sipd_dialog *find_fork(struct sipd_invite *inv, struct sipd_str tag)
@@ -58,15 +76,25 @@ static struct sipd_dialog *fork_for(struct sipd_invite *inv, const struct sipd_m
 	struct sipd_dialog *d = find_fork(inv, resp->to.tag);
 	if (d || inv->nforks == MAX_FORKS)
 		return d;
+	if (inv->nforks == inv->forks_cap) {
+		/* most INVITEs make one dialog: room grows from 1 */
+		unsigned cap = inv->forks_cap ? inv->forks_cap * 2u : 1u;
+		struct sipd_dialog **f = realloc(inv->forks, cap * sizeof *f);
+		if (!f)
+			return NULL;
+		inv->forks = f;
+		inv->forks_cap = (uint8_t)cap;
+	}
+	struct sipd_dialog_opts o = dialog_opts(inv);
 	int rc;
 	if (inv->parsed) {
-		rc = sipd_dialog_create_uac(inv->t, &inv->parsed->msg, resp, &inv->dopts, &d);
+		rc = sipd_dialog_create_uac(inv->t, &inv->parsed->msg, resp, &o, &d);
 	} else {
 		struct sipd_msg m;
 		struct sipd_hdr slots[MAX_HDRS];
-		rc = parse_own(inv, &m, slots);
+		rc = parse_text(inv->text, inv->text_len, &m, slots);
 		if (rc == 0)
-			rc = sipd_dialog_create_uac(inv->t, &m, resp, &inv->dopts, &d);
+			rc = sipd_dialog_create_uac(inv->t, &m, resp, &o, &d);
 	}
 	if (rc)
 		return NULL;
@@ -79,11 +107,14 @@ static int dialog_send(struct sipd_invite *inv, struct sipd_dialog *d, const cha
                        uint32_t cseq, bool ack, sipd_txn_cb cb, void *arg, uint64_t now,
                        struct sipd_str body)
 {
-	char buf[4096];
+	char buf[8192];
 	struct sipd_request r;
+	/* §13.2.2.4: the ACK of a 2xx carries the INVITE's credentials */
+	struct sipd_str creds = {inv->text + inv->creds_off, ack ? inv->creds_len : 0};
 	struct sipd_dialog_request dr = {.size = sizeof dr,
 	                                 .method = {method, strlen(method)},
 	                                 .cseq = cseq,
+	                                 .headers = creds,
 	                                 .content_type = body.len ? "application/sdp" : NULL,
 	                                 .body = body};
 	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, NULL);
@@ -130,8 +161,8 @@ static void on_2xx(struct sipd_invite *inv, const struct sipd_msg *resp, uint64_
 	 * dialog's ACK may carry the answer to an offer in the 2xx */
 	struct sipd_str body = SIPD_STR_NULL;
 	bool winner = inv->winner == d || (!inv->winner && first_time);
-	if (winner && inv->cb.ack_body)
-		body = inv->cb.ack_body(inv->arg, inv, d, resp);
+	if (winner && CB(inv, ack_body))
+		body = CB(inv, ack_body)(inv->arg, inv, d, resp);
 	dialog_send(inv, d, "ACK", inv->cseq, true, NULL, NULL, now, body);
 	if (!first_time)
 		return;
@@ -139,13 +170,13 @@ static void on_2xx(struct sipd_invite *inv, const struct sipd_msg *resp, uint64_
 		inv->winner = d;
 		free(inv->parsed);
 		inv->parsed = NULL;
-		if (inv->cb.answered)
-			inv->cb.answered(inv->arg, inv, d, resp);
+		if (CB(inv, answered))
+			CB(inv, answered)(inv->arg, inv, d, resp);
 		return;
 	}
 	if (inv->policy == SIPD_FORK_KEEP) {
-		if (inv->cb.forked)
-			inv->cb.forked(inv->arg, inv, d, resp);
+		if (CB(inv, forked))
+			CB(inv, forked)(inv->arg, inv, d, resp);
 		return;
 	}
 	/* another fork answered too: end that dialog (§13.2.2.4) */
@@ -168,22 +199,22 @@ static void on_txn(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 			struct sipd_dialog *d = resp->to.tag.len ? fork_for(inv, resp) : NULL;
 			if (d && sipd_dialog_state(d) == SIPD_DIALOG_EARLY)
 				sipd_dialog_update_from_response(d, resp); /* target from Contact */
-			if (inv->cb.provisional)
-				inv->cb.provisional(inv->arg, inv, d, resp);
+			if (CB(inv, provisional))
+				CB(inv, provisional)(inv->arg, inv, d, resp);
 		} else if (resp->status < 300) {
 			on_2xx(inv, resp, now);
 		} else {
 			inv->failed = true;
-			if (inv->cb.failed)
-				inv->cb.failed(inv->arg, inv, resp);
+			if (CB(inv, failed))
+				CB(inv, failed)(inv->arg, inv, resp);
 		}
 		break;
 	case SIPD_TXN_TIMEOUT:
 	case SIPD_TXN_TRANSPORT_ERROR:
 		if (!inv->winner) {
 			inv->failed = true;
-			if (inv->cb.failed)
-				inv->cb.failed(inv->arg, inv, resp);
+			if (CB(inv, failed))
+				CB(inv, failed)(inv->arg, inv, resp);
 		}
 		break;
 	case SIPD_TXN_TERMINATED: {
@@ -199,29 +230,53 @@ static void on_txn(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 			}
 			i++;
 		}
-		if (inv->cb.done)
-			inv->cb.done(inv->arg, inv);
+		if (CB(inv, done))
+			CB(inv, done)(inv->arg, inv);
 		free(inv->parsed);
+		free(inv->forks);
 		free(inv);
 		break;
 	}
 	}
 }
 
+/* The lines of our request that `text` keeps (struct sipd_invite): a dialog
+ * needs From, To, Call-ID and CSeq (and the parser a Via); the ACK the
+ * credentials, which go last. */
+static bool kept(unsigned id)
+{
+	return id == SIPD_HDR_FROM || id == SIPD_HDR_TO || id == SIPD_HDR_CALL_ID ||
+	       id == SIPD_HDR_CSEQ;
+}
+
+static bool credential(unsigned id)
+{
+	return id == SIPD_HDR_AUTHORIZATION || id == SIPD_HDR_PROXY_AUTHORIZATION;
+}
+
+static void put_line(struct sipd_buf *b, const struct sipd_hdr *h)
+{
+	sipd_buf_putstr(b, h->name);
+	sipd_buf_puts(b, ": ");
+	sipd_buf_putstr(b, h->value);
+	sipd_buf_puts(b, "\r\n");
+}
+
 int sipd_invite_send(struct sipd_stack *st, struct sipd_dialogs *t, const struct sipd_request *req,
                      const struct sipd_invite_opts *o, uint64_t now, struct sipd_invite **out)
 {
-	if (!st || !t || !req || !o || !sipd_str_eq(req->method, "INVITE"))
+	if (!st || !t || !req || !o || !sipd_str_eq(req->method, "INVITE") ||
+	    o->dialog.local_contact.len > UINT16_MAX)
 		return SIPD_EINVAL;
 	/* our request, as the dialog layer reads it (the stack adds the Via) */
 	static const char via[] = "Via: SIP/2.0/UDP invalid;branch=z9hG4bKlocal\r\n";
-	size_t n = req->method.len + req->uri.len + 12 + sizeof via + req->headers.len + 2 +
-	           o->dialog.local_contact.len;
-	struct sipd_invite *inv = calloc(1, sizeof *inv + n);
-	if (!inv)
+	size_t n = req->method.len + req->uri.len + 12 + sizeof via + req->headers.len + 2;
+	char small[2048];
+	char *full = n <= sizeof small ? small : malloc(n);
+	if (!full)
 		return SIPD_ENOMEM;
 	struct sipd_buf b;
-	sipd_buf_init(&b, inv->text, n);
+	sipd_buf_init(&b, full, n);
 	sipd_build_request_line(&b, req->method, req->uri);
 	sipd_buf_puts(&b, via);
 	sipd_buf_putstr(&b, req->headers);
@@ -229,34 +284,58 @@ int sipd_invite_send(struct sipd_stack *st, struct sipd_dialogs *t, const struct
 	long len = sipd_buf_result(&b);
 	struct sipd_msg m;
 	struct sipd_hdr slots[MAX_HDRS];
-	inv->text_len = len < 0 ? 0 : (size_t)len;
-	if (len < 0 || parse_own(inv, &m, slots) || !m.from.tag.len) {
-		free(inv);
-		return SIPD_EINVAL; /* the INVITE needs From (with a tag), To, Call-ID, CSeq */
+	int rc = len < 0 || parse_text(full, (size_t)len, &m, slots) || !m.from.tag.len
+	                 ? SIPD_EINVAL /* the INVITE needs From (with a tag), To, Call-ID, CSeq */
+	                 : 0;
+	/* what `text` keeps of it, measured, then written */
+	size_t head = rc ? 0 : (size_t)(m.hdrs[0].name.p - full) + sizeof via - 1; /* with Via */
+	size_t keep = head;
+	for (size_t i = 1; rc == 0 && i < m.nhdrs; i++)
+		if (kept(m.hdrs[i].id) || credential(m.hdrs[i].id))
+			keep += m.hdrs[i].name.len + m.hdrs[i].value.len + 4;
+	struct sipd_invite *inv = NULL;
+	if (rc == 0 && !(inv = calloc(1, sizeof *inv + keep + 2 + o->dialog.local_contact.len)))
+		rc = SIPD_ENOMEM;
+	if (rc) {
+		if (full != small)
+			free(full);
+		return rc;
 	}
-	/* the parsed form moves to a block of its size: its header values
-	 * point into `text`, which stays; only its slots move */
-	inv->parsed = malloc(sizeof *inv->parsed + m.nhdrs * sizeof m.hdrs[0]);
-	if (!inv->parsed) {
+	sipd_buf_init(&b, inv->text, keep + 2);
+	sipd_buf_put(&b, full, head);
+	for (size_t i = 1; i < m.nhdrs; i++)
+		if (kept(m.hdrs[i].id))
+			put_line(&b, &m.hdrs[i]);
+	inv->creds_off = (uint32_t)b.len;
+	for (size_t i = 1; i < m.nhdrs; i++)
+		if (credential(m.hdrs[i].id))
+			put_line(&b, &m.hdrs[i]);
+	inv->creds_len = (uint32_t)b.len - inv->creds_off;
+	sipd_buf_puts(&b, "\r\n");
+	inv->text_len = (uint32_t)b.len;
+	if (full != small)
+		free(full);
+	/* parsed again, the form kept until the 2xx moves to a block of its
+	 * size: its header values point into `text`, which stays */
+	if (b.overflow || parse_text(inv->text, inv->text_len, &m, slots) ||
+	    !(inv->parsed = malloc(sizeof *inv->parsed + m.nhdrs * sizeof m.hdrs[0]))) {
 		free(inv);
-		return SIPD_ENOMEM;
+		return b.overflow ? SIPD_EINVAL : SIPD_ENOMEM;
 	}
 	inv->parsed->msg = m;
 	memcpy(inv->parsed->slots, slots, m.nhdrs * sizeof m.hdrs[0]);
 	inv->parsed->msg.hdrs = inv->parsed->slots;
-	char *contact = inv->text + len;
-	memcpy(contact, o->dialog.local_contact.p, o->dialog.local_contact.len);
-	inv->dopts = o->dialog;
-	inv->dopts.local_contact = (struct sipd_str){contact, o->dialog.local_contact.len};
+	memcpy(inv->text + inv->text_len, o->dialog.local_contact.p, o->dialog.local_contact.len);
+	inv->contact_len = (uint16_t)o->dialog.local_contact.len;
+	inv->tls = o->dialog.tls;
 	inv->st = st;
 	inv->t = t;
 	inv->flow = req->flow;
-	inv->policy = o->fork_policy;
-	if (o->cb)
-		memcpy(&inv->cb, o->cb, o->cb->size < sizeof inv->cb ? o->cb->size : sizeof inv->cb);
+	inv->policy = (uint8_t)o->fork_policy;
+	inv->cb = o->cb;
 	inv->arg = o->arg;
 	inv->cseq = m.cseq.seq;
-	int rc = sipd_stack_request(st, req, on_txn, inv, now, &inv->tx);
+	rc = sipd_stack_request(st, req, on_txn, inv, now, &inv->tx);
 	if (rc) {
 		free(inv->parsed);
 		free(inv);

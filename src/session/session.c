@@ -9,6 +9,8 @@
 #include <sipdialog/invite.h>
 #include <sipdialog/session.h>
 
+#include "common/cb.h"
+
 /* Requests waiting for the application's answer, per session: the list
  * grows to this cap, and a request beyond it is answered 503 with
  * Retry-After (RFC 3261 §21.5.4) without reaching the application. */
@@ -68,12 +70,9 @@ struct sipd_session {
 	char contact[];          /* our Contact URI, NUL-terminated */
 };
 
-/* A callback of the application's, or NULL: none given, none any more
- * (sipd_session_free), or beyond the struct the application was built
- * with (its `size`). */
-#define CB(s, f)                                                                         \
-	((s)->cb && offsetof(struct sipd_session_callbacks, f) < (s)->cb->size ? (s)->cb->f \
-	                                                                         : NULL)
+/* A callback of the application's, or NULL (none given, or none any more
+ * after sipd_session_free). */
+#define CB(s, f) SIPD_CB((s)->cb, struct sipd_session_callbacks, f)
 
 struct modify {
 	struct sipd_txn *tx;     /* its client transaction, until its final response */

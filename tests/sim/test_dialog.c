@@ -20,6 +20,7 @@ struct far {
 	bool fork;          /* answer every INVITE from two "branches" */
 	bool late_fork;     /* the second branch's first word is its 2xx */
 	int acks[2], byes, bye_500;
+	int acks_with_creds, byes_with_creds; /* the INVITE's Proxy-Authorization */
 	unsigned last_bye_code;
 };
 static struct far far;
@@ -45,12 +46,22 @@ static void respond(struct sim *sim, struct sipd_txn *tx, unsigned code, const c
 	assert_int_equal(sipd_txn_respond(tx, &r, sim->now), 0);
 }
 
+#define CREDS "Digest username=\"a\", realm=\"r\", nonce=\"n1\", uri=\"sip:b@10.0.0.2\", response=\"0123456789abcdef0123456789abcdef\""
+
+/* The request carries the Proxy-Authorization of invite_req(), once. */
+static bool has_creds(const struct sipd_msg *m)
+{
+	const struct sipd_hdr *h = sipd_msg_find(m, SIPD_HDR_PROXY_AUTHORIZATION);
+	return h && !sipd_msg_find_next(m, h) && sipd_str_eq(h->value, CREDS);
+}
+
 static int far_request(struct sim *sim, int node, struct sipd_txn *tx, const struct sipd_msg *m)
 {
 	(void)node;
 	if (m->method == SIPD_METHOD_ACK) {
 		if (far.fork)
 			far.acks[m->to.tag.len && m->to.tag.p[m->to.tag.len - 1] == 'B']++;
+		far.acks_with_creds += has_creds(m);
 		struct sipd_dialog *d = far.dialogs ? sipd_dialogs_match_request(far.dialogs, m) : NULL;
 		if (d)
 			sipd_dialog_confirm(d);
@@ -80,8 +91,10 @@ static int far_request(struct sim *sim, int node, struct sipd_txn *tx, const str
 		return 0;
 	}
 	if (m->method == SIPD_METHOD_BYE || m->method == SIPD_METHOD_INFO) {
-		if (m->method == SIPD_METHOD_BYE)
+		if (m->method == SIPD_METHOD_BYE) {
 			far.byes++;
+			far.byes_with_creds += has_creds(m);
+		}
 		if (far.fork) {
 			respond(sim, tx, 200, NULL);
 			return 0;
@@ -163,14 +176,16 @@ static const struct sipd_invite_callbacks callbacks = {
 	.size = sizeof callbacks, .provisional = c_prov, .answered = c_answered,
 	.forked = c_forked, .failed = c_failed, .done = c_done};
 
+static const char *invite_extra = ""; /* more header lines for invite_req() */
+
 static struct sipd_request invite_req(struct sim *sim, const char *callid)
 {
-	static char hdrs[512];
+	static char hdrs[1024];
 	snprintf(hdrs, sizeof hdrs,
 	         "From: <sip:a@10.0.0.1>;tag=caller1\r\nTo: <sip:b@10.0.0.2>\r\n"
 	         "Call-ID: %s\r\nCSeq: 100 INVITE\r\nMax-Forwards: 70\r\n"
-	         "Contact: <sip:a@10.0.0.1>\r\n",
-	         callid);
+	         "Contact: <sip:a@10.0.0.1>\r\n%s",
+	         callid, invite_extra);
 	struct sipd_request r = {.size = sizeof r, .method = {"INVITE", 6},
 	                         .uri = {"sip:b@10.0.0.2", 14},
 	                         .headers = {hdrs, strlen(hdrs)},
@@ -240,7 +255,9 @@ static void rfc3261_13_2_2_4_forked_2xx_acked_and_byed(void **state)
 
 /* §13.2.2.4: a fork whose first response is a 2xx after another fork won
  * gets a dialog all the same (made from our INVITE, which the INVITE client
- * parses again once its 2xx is in), is ACKed, then BYEd. */
+ * parses again once its 2xx is in), is ACKed, then BYEd. Each ACK carries
+ * the INVITE's credentials ("The ACK MUST contain the same credentials as
+ * the INVITE"), the winner's and the late fork's; the BYE none. */
 static void rfc3261_13_2_2_4_late_fork_2xx_acked_and_byed(void **state)
 {
 	(void)state;
@@ -253,7 +270,9 @@ static void rfc3261_13_2_2_4_late_fork_2xx_acked_and_byed(void **state)
 	memset(&caller, 0, sizeof caller);
 	far.fork = far.late_fork = true;
 	struct sipd_dialogs *t = new_table();
+	invite_extra = "Proxy-Authorization: " CREDS "\r\nUser-Agent: test\r\n";
 	struct sipd_request r = invite_req(&sim, "fork-2");
+	invite_extra = "";
 	struct sipd_invite_opts o = {.size = sizeof o,
 	                             .dialog = {.size = sizeof o.dialog,
 	                                        .local_contact = {"sip:a@10.0.0.1", 14}},
@@ -265,7 +284,9 @@ static void rfc3261_13_2_2_4_late_fork_2xx_acked_and_byed(void **state)
 	assert_true(sipd_str_eq(sipd_dialog_remote_tag(caller.winner), "forkA"));
 	assert_int_equal(far.acks[0], 1);
 	assert_int_equal(far.acks[1], 1);
+	assert_int_equal(far.acks_with_creds, 2);
 	assert_int_equal(far.byes, 1);
+	assert_int_equal(far.byes_with_creds, 0);
 	struct sipd_dialog *b = sipd_dialogs_find(t, (struct sipd_str){"fork-2", 6},
 	                                          (struct sipd_str){"caller1", 7},
 	                                          (struct sipd_str){"forkB", 5});
