@@ -23,19 +23,29 @@ enum sipd_oa_state {
 	SIPD_OA_CLOSED,             /* the session is over */
 };
 
-/* One offer/answer engine per INVITE session. It owns copies of the bodies. */
+/* One offer/answer engine per INVITE session. It owns copies of the bodies,
+ * which it may share with a peer engine (sipd_oa_share). */
 struct sipd_oa {
+	char *local, *remote;  /* what the last completed exchange agreed */
+	char *offer;           /* the pending offer (ours or theirs) */
+	struct sipd_oa *peer;  /* sipd_oa_share */
+	uint32_t local_len, remote_len, offer_len;
 	uint8_t state;
 	uint8_t saved_state;   /* where rollback returns (RFC 6337 §3.1) */
-	char *local, *remote;  /* what the last completed exchange agreed */
-	size_t local_len, remote_len;
-	char *offer;           /* the pending offer (ours or theirs) */
-	size_t offer_len;
 };
 
 void sipd_oa_init(struct sipd_oa *oa);
-/* Frees the copies; the engine can be initialised again. */
+/* Frees the copies (and ends a sharing); the engine can be initialised
+ * again. */
 void sipd_oa_free(struct sipd_oa *oa);
+/* Pairs two engines, as a B2BUA's two legs: a body given to one that is the
+ * very description the other holds (the same pointer and length, as
+ * sipd_oa_remote() of the other returns it) is shared, not copied. Each
+ * engine's copies live on however the other changes or goes. */
+void sipd_oa_share(struct sipd_oa *a, struct sipd_oa *b);
+/* Releases a copy taken out of an engine's struct by its owner (the session
+ * does, to answer tentatively). */
+void sipd_oa_release(char *body, size_t len);
 
 /* Each returns 0, SIPD_ESTATE when the step is not allowed in the current
  * state (an offer while one is pending is glare: the request gets 491, RFC
@@ -183,6 +193,11 @@ struct sipd_session_opts {
 	 * refreshes sends a re-INVITE (or UPDATE when the peer allows it) at half
 	 * the interval; without a refresh, the session ends with BYE (EXPIRED). */
 	const struct sipd_st_config *timer;
+	/* A B2BUA's other leg: the two sessions' offer/answer engines share
+	 * the descriptions one relays from the other unchanged (sipd_oa_share),
+	 * the offer of sipd_session_uac() included when it points at this
+	 * session's. NULL: none. */
+	struct sipd_session *share_with;
 };
 
 /* UAS: a session for a new INVITE (its server transaction, from the stack's

@@ -411,12 +411,18 @@ static int start_b(struct sipd_b2bua *b, bool authorize, uint64_t now)
 		free(hdrs);
 		return SIPD_ENOSPC;
 	}
+	/* the caller's offer relayed unchanged is the A leg's own copy, which
+	 * the B leg then shares rather than copies */
+	struct sipd_str body = q->body;
+	struct sipd_str a_offer = sipd_oa_pending_offer(sipd_session_oa(b->leg[SIPD_B2BUA_A]));
+	if (body.len && a_offer.len == body.len && memcmp(a_offer.p, body.p, body.len) == 0)
+		body = a_offer;
 	struct sipd_request r = {.size = sizeof r,
 	                         .method = {"INVITE", 6},
 	                         .uri = q->uri,
 	                         .headers = {hdrs, hb.len},
 	                         .content_type = q->body.len ? q->content_type : NULL,
-	                         .body = q->body,
+	                         .body = body,
 	                         .flow = q->flow};
 	struct sipd_session_opts so = {.size = sizeof so,
 	                               .dialog = {.size = sizeof so.dialog,
@@ -424,7 +430,8 @@ static int start_b(struct sipd_b2bua *b, bool authorize, uint64_t now)
 	                                          .tls = q->flow.transport == SIPD_TP_TLS},
 	                               .cb = &leg_cb,
 	                               .arg = b,
-	                               .no_glare_retry = true};
+	                               .no_glare_retry = true,
+	                               .share_with = b->leg[SIPD_B2BUA_A]};
 	int rc = sipd_session_uac(&b->env, &r, &so, now, &b->leg[SIPD_B2BUA_B]);
 	free(hdrs);
 	return rc;

@@ -1,4 +1,5 @@
 /* The offer/answer engine (RFC 3264 §4, RFC 6337 §2-3). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,19 +10,68 @@ void sipd_oa_init(struct sipd_oa *oa)
 	memset(oa, 0, sizeof *oa);
 }
 
+/* A copy has one byte more than its description: how many engines besides
+ * the first hold it. */
+void sipd_oa_release(char *body, size_t len)
+{
+	if (!body)
+		return;
+	if (body[len])
+		body[len]--;
+	else
+		free(body);
+}
+
 void sipd_oa_free(struct sipd_oa *oa)
 {
-	free(oa->local);
-	free(oa->remote);
-	free(oa->offer);
+	sipd_oa_release(oa->local, oa->local_len);
+	sipd_oa_release(oa->remote, oa->remote_len);
+	sipd_oa_release(oa->offer, oa->offer_len);
+	if (oa->peer)
+		oa->peer->peer = NULL;
 	sipd_oa_init(oa);
 }
 
-static char *dup_body(struct sipd_str b)
+void sipd_oa_share(struct sipd_oa *a, struct sipd_oa *b)
 {
-	char *p = malloc(b.len ? b.len : 1);
-	if (p && b.len)
-		memcpy(p, b.p, b.len);
+	if (a->peer)
+		a->peer->peer = NULL;
+	if (b->peer)
+		b->peer->peer = NULL;
+	a->peer = b;
+	b->peer = a;
+}
+
+/* The peer's copy when `b` is one, else NULL. */
+static char *peers(const struct sipd_oa *oa, struct sipd_str b)
+{
+	const struct sipd_oa *p = oa->peer;
+	if (!p || !b.len)
+		return NULL;
+	if (b.p == p->local && b.len == p->local_len)
+		return p->local;
+	if (b.p == p->remote && b.len == p->remote_len)
+		return p->remote;
+	if (b.p == p->offer && b.len == p->offer_len)
+		return p->offer;
+	return NULL;
+}
+
+static char *dup_body(const struct sipd_oa *oa, struct sipd_str b)
+{
+	if (b.len > UINT32_MAX)
+		return NULL;
+	char *p = peers(oa, b);
+	if (p && p[b.len] < CHAR_MAX) {
+		p[b.len]++;
+		return p;
+	}
+	p = malloc(b.len + 1);
+	if (p) {
+		if (b.len)
+			memcpy(p, b.p, b.len);
+		p[b.len] = 0;
+	}
 	return p;
 }
 
@@ -30,12 +80,12 @@ static int offer(struct sipd_oa *oa, struct sipd_str body, enum sipd_oa_state to
 {
 	if (oa->state != SIPD_OA_INITIAL && oa->state != SIPD_OA_STABLE)
 		return SIPD_ESTATE;
-	char *copy = dup_body(body);
+	char *copy = dup_body(oa, body);
 	if (!copy)
 		return SIPD_ENOMEM;
-	free(oa->offer);
+	sipd_oa_release(oa->offer, oa->offer_len);
 	oa->offer = copy;
-	oa->offer_len = body.len;
+	oa->offer_len = (uint32_t)body.len;
 	oa->saved_state = oa->state;
 	oa->state = (uint8_t)to;
 	return 0;
@@ -47,21 +97,21 @@ static int answer(struct sipd_oa *oa, struct sipd_str body, enum sipd_oa_state f
 {
 	if (oa->state != from)
 		return SIPD_ESTATE;
-	char *copy = dup_body(body);
+	char *copy = dup_body(oa, body);
 	if (!copy)
 		return SIPD_ENOMEM;
 	char **offer_side = ours ? &oa->remote : &oa->local;
-	size_t *offer_len = ours ? &oa->remote_len : &oa->local_len;
+	uint32_t *offer_len = ours ? &oa->remote_len : &oa->local_len;
 	char **answer_side = ours ? &oa->local : &oa->remote;
-	size_t *answer_len = ours ? &oa->local_len : &oa->remote_len;
-	free(*offer_side);
+	uint32_t *answer_len = ours ? &oa->local_len : &oa->remote_len;
+	sipd_oa_release(*offer_side, *offer_len);
 	*offer_side = oa->offer;
 	*offer_len = oa->offer_len;
 	oa->offer = NULL;
 	oa->offer_len = 0;
-	free(*answer_side);
+	sipd_oa_release(*answer_side, *answer_len);
 	*answer_side = copy;
-	*answer_len = body.len;
+	*answer_len = (uint32_t)body.len;
 	oa->state = SIPD_OA_STABLE;
 	return 0;
 }
@@ -90,7 +140,7 @@ void sipd_oa_rollback(struct sipd_oa *oa)
 {
 	if (oa->state != SIPD_OA_HAVE_LOCAL_OFFER && oa->state != SIPD_OA_HAVE_REMOTE_OFFER)
 		return;
-	free(oa->offer);
+	sipd_oa_release(oa->offer, oa->offer_len);
 	oa->offer = NULL;
 	oa->offer_len = 0;
 	oa->state = oa->saved_state;

@@ -483,6 +483,8 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	s->now = now;
 	s->no_glare_retry = o->no_glare_retry;
 	sipd_oa_init(&s->oa);
+	if (o->share_with)
+		sipd_oa_share(&s->oa, &o->share_with->oa);
 	sipd_stack_random_token(env->stack, s->tag, sizeof s->tag);
 	sipd_txn_set_user(invite, s);
 	/* RFC 3262 §3: the first RSeq uniform in 1 .. 2**31-1 (the engine adds
@@ -1054,7 +1056,7 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 	if (modify && ok && offered) {
 		if (rc) {
 			/* back to their offer, unanswered */
-			free(s->oa.local);
+			sipd_oa_release(s->oa.local, s->oa.local_len);
 			s->oa.offer = s->oa.remote;
 			s->oa.offer_len = s->oa.remote_len;
 			s->oa.local = before.local;
@@ -1063,8 +1065,8 @@ int sipd_session_respond(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 			s->oa.remote_len = before.remote_len;
 			s->oa.state = before.state;
 		} else {
-			free(before.local);
-			free(before.remote);
+			sipd_oa_release(before.local, before.local_len);
+			sipd_oa_release(before.remote, before.remote_len);
 		}
 	} else if (modify && ok && body.len && rc) {
 		sipd_oa_rollback(&s->oa); /* our offer did not go */
@@ -1444,7 +1446,11 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 		free(s);
 		return SIPD_ENOMEM;
 	}
+	if (o->share_with)
+		sipd_oa_share(&s->oa, &o->share_with->oa);
 	if (req->body.len && sipd_oa_send_offer(&s->oa, req->body)) {
+		sipd_oa_free(&s->oa);
+		free(s->stx);
 		free(s);
 		return SIPD_ENOMEM;
 	}
@@ -1458,6 +1464,7 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 		sipd_st_write_request(&s->stx->st, &s->stx->stc, &hb);
 		if (hb.overflow) {
 			sipd_oa_free(&s->oa);
+			free(s->stx);
 			free(s);
 			return SIPD_ENOSPC;
 		}
@@ -1472,6 +1479,7 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 	int rc = sipd_invite_send(env->stack, env->dialogs, req, &io, now, &s->inv);
 	if (rc) {
 		sipd_oa_free(&s->oa);
+		free(s->stx);
 		free(s);
 		return rc;
 	}

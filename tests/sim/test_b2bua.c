@@ -389,6 +389,10 @@ static void b_ended(void *arg, struct sipd_b2bua *b)
 
 static const struct sipd_b2bua_callbacks b_cb = {
 	.size = sizeof b_cb, .rewrite = rewrite, .leg_state = b_leg_state, .ended = b_ended};
+/* and without the rewrite hook: descriptions relayed unchanged */
+static const struct sipd_b2bua_callbacks b_cb_plain = {
+	.size = sizeof b_cb_plain, .leg_state = b_leg_state, .ended = b_ended};
+static bool plain;
 
 /* As tools/cmd_b2bua.c: in-dialog requests to the sessions, a new INVITE
  * makes a b2bua towards the callee. */
@@ -409,7 +413,7 @@ static int b2b_request(struct sim *sim, int node, struct sipd_txn *tx, const str
 	                            .a_contact = S("sip:b2bua@10.0.0.2"),
 	                            .b_contact = S("sip:b2bua@10.0.0.2"),
 	                            .rel_policy = SIPD_REL_SUPPORTED,
-	                            .cb = &b_cb,
+	                            .cb = plain ? &b_cb_plain : &b_cb,
 	                            .arg = c};
 	if (sipd_b2bua_create(&mid.env, tx, &from, &o, sim->now, &c->b) == 0)
 		mid.created++;
@@ -473,6 +477,7 @@ static void setup(struct sim *sim, uint64_t seed, enum callee_mode mode)
 	callee_mode = mode;
 	refuse_code = 0;
 	refuse_hdrs = NULL;
+	plain = false;
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++)
 			sim->links[i][j].delay_ms = 5;
@@ -619,6 +624,34 @@ static void rfc3326_bye_from_c_ends_a_with_its_reason(void **state)
 	assert_int_equal(a->end, SIPD_SESSION_END_BYE_REMOTE);
 	assert_string_equal(a->end_reason, "Q.850;cause=16;text=\"Normal call clearing\"");
 	assert_int_equal(c->end, SIPD_SESSION_END_BYE_LOCAL);
+	assert_int_equal(mid.calls[0].nended, 1);
+	teardown(&sim);
+}
+
+/* Descriptions relayed unchanged are shared between the legs, not copied:
+ * the A leg's remote offer is the B leg's local one, the B leg's remote
+ * answer the A leg's local one. The B leg ends first (C's BYE), the A leg
+ * after: ASan checks that neither frees what the other still holds. */
+static void b2bua_legs_share_relayed_descriptions(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup(&sim, 103, ANSWER_NOW);
+	plain = true;
+	connect_call(&sim);
+	struct leg *a = &caller.legs[0], *c = &callee.legs[0];
+	const struct sipd_oa *ma = sipd_session_oa(sipd_b2bua_leg(mid.calls[0].b, SIPD_B2BUA_A));
+	const struct sipd_oa *mb = sipd_session_oa(sipd_b2bua_leg(mid.calls[0].b, SIPD_B2BUA_B));
+	assert_true(eq(sipd_oa_remote(ma), OFFER));
+	assert_ptr_equal(sipd_oa_remote(ma).p, sipd_oa_local(mb).p);
+	assert_ptr_equal(sipd_oa_local(ma).p, sipd_oa_remote(mb).p);
+	/* what each end holds came through unchanged */
+	assert_true(eq(sipd_oa_remote(sipd_session_oa(c->s)), OFFER));
+	assert_true(eq(sipd_oa_remote(sipd_session_oa(a->s)), ANSWER));
+	assert_true(eq(sipd_oa_local(ma), ANSWER));
+	assert_int_equal(sipd_session_bye(c->s, NULL, sim.now), 0);
+	sim_run(&sim, sim.now + 200);
+	assert_int_equal(a->end, SIPD_SESSION_END_BYE_REMOTE);
 	assert_int_equal(mid.calls[0].nended, 1);
 	teardown(&sim);
 }
@@ -1086,6 +1119,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3261_13_basic_call_relayed_then_bye_from_a),
 		cmocka_unit_test(rfc3326_bye_from_c_ends_a_with_its_reason),
+		cmocka_unit_test(b2bua_legs_share_relayed_descriptions),
 		cmocka_unit_test(rfc3261_16_7_failures_relayed),
 		cmocka_unit_test(rfc3326_cancel_relayed_with_reason),
 		cmocka_unit_test(rfc6086_4_infos_at_once_relayed),

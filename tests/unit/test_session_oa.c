@@ -154,6 +154,44 @@ static void rfc3264_8_4_hold_from_directions(void **state)
 	assert_int_equal(sipd_sdp_direction((struct sipd_str){two, strlen(two)}), SIPD_SDP_SENDRECV);
 }
 
+/* Two paired engines (a B2BUA's legs) share what one relays from the other
+ * unchanged: the very copy, not another. Each keeps its copies however the
+ * other moves on (a new exchange, a rollback) or goes; a body that only
+ * equals the other's in content is copied. ASan checks the lifetimes. */
+static void oa_shared_between_paired_engines(void **state)
+{
+	(void)state;
+	struct sipd_oa a, b;
+	sipd_oa_init(&a);
+	sipd_oa_init(&b);
+	sipd_oa_share(&a, &b);
+	/* the caller's offer into A, relayed to B */
+	assert_int_equal(sipd_oa_recv_offer(&a, S("offer-from-caller")), 0);
+	assert_int_equal(sipd_oa_send_offer(&b, sipd_oa_pending_offer(&a)), 0);
+	assert_ptr_equal(sipd_oa_pending_offer(&b).p, sipd_oa_pending_offer(&a).p);
+	/* the callee's answer into B, relayed to A */
+	assert_int_equal(sipd_oa_recv_answer(&b, S("answer-from-callee")), 0);
+	assert_int_equal(sipd_oa_send_answer(&a, sipd_oa_remote(&b)), 0);
+	assert_ptr_equal(sipd_oa_local(&a).p, sipd_oa_remote(&b).p);
+	assert_ptr_equal(sipd_oa_remote(&a).p, sipd_oa_local(&b).p);
+	/* equal bytes elsewhere are copied */
+	char same[] = "answer-from-callee";
+	assert_int_equal(sipd_oa_send_offer(&a, (struct sipd_str){same, strlen(same)}), 0);
+	assert_ptr_not_equal(sipd_oa_pending_offer(&a).p, sipd_oa_remote(&b).p);
+	sipd_oa_rollback(&a);
+	/* B moves on: A keeps what they shared */
+	assert_int_equal(sipd_oa_recv_offer(&b, S("reoffer")), 0);
+	assert_int_equal(sipd_oa_send_answer(&b, S("reanswer")), 0);
+	assert_true(eq(sipd_oa_local(&a), "answer-from-callee"));
+	assert_true(eq(sipd_oa_remote(&a), "offer-from-caller"));
+	/* B goes: A's copies stay, and A shares with nobody any more */
+	sipd_oa_free(&b);
+	assert_null(a.peer);
+	assert_true(eq(sipd_oa_local(&a), "answer-from-callee"));
+	assert_true(eq(sipd_oa_remote(&a), "offer-from-caller"));
+	sipd_oa_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +199,7 @@ int main(void)
 		cmocka_unit_test(rfc6337_3_1_rollback_after_failed_reoffer),
 		cmocka_unit_test(rfc3261_20_11_session_body),
 		cmocka_unit_test(rfc3264_8_4_hold_from_directions),
+		cmocka_unit_test(oa_shared_between_paired_engines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
