@@ -7,9 +7,11 @@
 #include "common/hash.h"
 
 /* A string of the dialog: an offset and length into its block (fixed part)
- * or into its dynamic area (remote target and route set, which change). */
+ * or into its dynamic area (remote target and route set, which change).
+ * Each part is at most 64 KiB (make, set_dyn): a message of the default
+ * maximum size fits whole. */
 struct span {
-	uint32_t off, len;
+	uint16_t off, len;
 };
 
 #define MAX_ROUTES 32
@@ -17,19 +19,19 @@ struct span {
 struct sipd_dialog {
 	struct sipd_hnode node;
 	struct sipd_dialogs *table;
-	uint8_t state, reason, role;
-	bool secure, has_local_seq, has_remote_seq, in_table;
+	void *user;
+	char *dyn;
 	uint32_t local_seq, remote_seq;
 	unsigned usages;
-	void *user;
+	uint32_t dyn_cap;
 	struct span call_id, local_tag, remote_tag, local_uri, remote_uri, local_contact;
 	/* the dynamic part, in `dyn`: the routes' lengths (nroutes 16-bit
 	 * numbers), the remote target, then the routes back to back. Most
 	 * dialogs have no route, and none pays for 32 spans. */
 	struct span target;
 	uint16_t nroutes;
-	char *dyn;
-	size_t dyn_cap;
+	uint8_t state, reason, role;
+	bool secure, has_local_seq, has_remote_seq, in_table;
 	bool dyn_owned; /* dyn was allocated apart (a refresh outgrew the block) */
 	char data[];    /* fixed strings, then the initial dynamic area */
 };
@@ -208,6 +210,8 @@ static int set_dyn(struct sipd_dialog *d, struct sipd_str target, const struct s
 		if (routes[i].len > UINT16_MAX)
 			return SIPD_EINVAL;
 	size_t need = dyn_need(target, routes, n);
+	if (need > UINT16_MAX)
+		return SIPD_EINVAL;
 	bool overlap = inside(d, target);
 	for (size_t i = 0; i < n && !overlap; i++)
 		overlap = inside(d, routes[i]);
@@ -226,7 +230,7 @@ static int set_dyn(struct sipd_dialog *d, struct sipd_str target, const struct s
 			return SIPD_ENOMEM;
 	}
 	size_t off = n * sizeof(uint16_t);
-	d->target = (struct span){(uint32_t)off, (uint32_t)target.len};
+	d->target = (struct span){(uint16_t)off, (uint16_t)target.len};
 	if (target.len)
 		memcpy(area + off, target.p, target.len);
 	off += target.len;
@@ -244,7 +248,7 @@ static int set_dyn(struct sipd_dialog *d, struct sipd_str target, const struct s
 		if (d->dyn_owned)
 			free(d->dyn);
 		d->dyn = area;
-		d->dyn_cap = cap;
+		d->dyn_cap = (uint32_t)cap;
 		d->dyn_owned = true;
 	}
 	return 0;
@@ -267,7 +271,7 @@ static int make(struct sipd_dialogs *t, const struct parts *p, enum sipd_dialog_
 			return SIPD_EINVAL;
 	/* exact: a refresh that outgrows it allocates apart, with slack */
 	size_t dcap = dyn_need(p->target, p->routes, p->nroutes);
-	if (flen + dcap > UINT32_MAX)
+	if (flen > UINT16_MAX || dcap > UINT16_MAX)
 		return SIPD_EINVAL;
 	struct sipd_dialog *d = calloc(1, sizeof *d + flen + dcap);
 	if (!d)
@@ -276,13 +280,13 @@ static int make(struct sipd_dialogs *t, const struct parts *p, enum sipd_dialog_
 	                        &d->local_uri, &d->remote_uri, &d->local_contact};
 	size_t off = 0;
 	for (size_t i = 0; i < 6; i++) {
-		*spans[i] = (struct span){(uint32_t)off, (uint32_t)fixed[i]->len};
+		*spans[i] = (struct span){(uint16_t)off, (uint16_t)fixed[i]->len};
 		if (fixed[i]->len)
 			memcpy(d->data + off, fixed[i]->p, fixed[i]->len);
 		off += fixed[i]->len;
 	}
 	d->dyn = d->data + flen;
-	d->dyn_cap = dcap;
+	d->dyn_cap = (uint32_t)dcap;
 	set_dyn(d, p->target, p->routes, p->nroutes); /* fits, from the message: in place */
 	d->table = t;
 	d->role = (uint8_t)role;

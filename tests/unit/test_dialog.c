@@ -483,6 +483,37 @@ static void dialog_snapshot_restore(void **state)
 	sipd_dialogs_destroy(b);
 }
 
+/* A dialog keeps each of its parts (its identifiers and URIs, its target and
+ * route set) in at most 64 KiB: more is refused, never cut. A message of the
+ * default maximum size always fits. */
+static void dialog_parts_beyond_64k_refused(void **state)
+{
+	(void)state;
+	struct sipd_dialogs *t = table();
+	struct parsed *p = parse(INVITE);
+	size_t n = 70000;
+	char *big = malloc(n);
+	assert_non_null(big);
+	memset(big, 'a', n);
+	memcpy(big, "sip:", 4);
+	struct sipd_dialog_opts o = uas_opts;
+	o.local_contact = (struct sipd_str){big, n};
+	struct sipd_dialog *d = NULL;
+	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"b0b", 3}, &o, &d),
+	                 SIPD_EINVAL);
+	assert_null(d);
+	assert_int_equal(sipd_dialogs_count(t), 0);
+	/* just within: created, every part whole */
+	o.local_contact.len = 60000;
+	assert_int_equal(sipd_dialog_create_uas(t, &p->m, (struct sipd_str){"b0b", 3}, &o, &d), 0);
+	assert_int_equal(sipd_dialog_local_contact(d).len, 60000);
+	assert_true(eq(sipd_dialog_remote_uri(d), "sip:alice@atlanta.example.com"));
+	assert_true(eq(sipd_dialog_route(d, 2), "<sip:p3.example.com;lr>"));
+	free(big);
+	free(p);
+	sipd_dialogs_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +527,7 @@ int main(void)
 		cmocka_unit_test(rfc5057_usages_share_a_dialog),
 		cmocka_unit_test(dialog_table_limit),
 		cmocka_unit_test(dialog_snapshot_restore),
+		cmocka_unit_test(dialog_parts_beyond_64k_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
