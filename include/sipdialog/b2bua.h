@@ -77,6 +77,7 @@ struct sipd_b2bua_opts {
 	struct sipd_str b_headers;
 	/* Reliable provisionals on the A leg (enum sipd_rel_policy). */
 	uint8_t rel_policy;
+	/* Kept by reference: it must outlive the B2BUA (a static const). */
 	const struct sipd_b2bua_callbacks *cb;
 	void *arg;
 	/* Credentials for the B leg (include/sipdialog/auth.h), borrowed: a
@@ -87,7 +88,7 @@ struct sipd_b2bua_opts {
 	/* RFC 3263 §4.3: where the B leg's INVITE goes next when `flow` does not
 	 * answer before any provisional response (a timeout, a transport error,
 	 * or 503): each in turn, over the same listener (b_contact stays).
-	 * Copied; NULL: nowhere else. */
+	 * Copied; NULL: nowhere else. At most 32. */
 	const struct sipd_flow *b_next;
 	size_t b_nnext;
 };

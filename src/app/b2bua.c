@@ -6,6 +6,8 @@
 #include <sipdialog/auth.h>
 #include <sipdialog/b2bua.h>
 
+#include "common/cb.h"
+
 /* Requests in flight from one leg to the other: the one we received (to
  * answer) and the leg we sent its copy on. Responses come back in the order
  * the requests left, per leg and kind (the session reports one final
@@ -32,24 +34,27 @@ struct b_request {
 struct sipd_b2bua {
 	struct sipd_session_env env;
 	struct sipd_session *leg[2];
-	struct sipd_b2bua_callbacks cb;
+	const struct sipd_b2bua_callbacks *cb; /* the application's, by reference */
 	void *arg;
 	struct relay *relay;            /* requests relayed, allocated with the first */
-	uint8_t nrelay, relay_cap;
 	struct sipd_stack_timer reaper; /* frees us outside the sessions' callbacks */
-	bool a_answered;                /* the A leg's INVITE has its final response */
 	char *reason;                   /* the Reason the A leg's CANCEL carried */
-	bool ended;
 	struct b_request *breq;         /* the B leg's INVITE, to send again when challenged */
 	struct sipd_auth_client *auth;  /* credentials for the B leg (borrowed) */
 	struct sipd_session *challenged[2]; /* B legs a 401/407 ended (freed with us) */
-	unsigned tries;
 	/* RFC 3263 §4.3: the B leg's other targets, and the legs that failed */
 	struct sipd_flow *next;
-	size_t nnext, next_i;
 	struct sipd_session **retired; /* nnext slots, freed with us */
+	uint8_t nnext, next_i;         /* at most MAX_NEXT */
+	uint8_t nrelay, relay_cap;
+	uint8_t tries;
+	bool a_answered;               /* the A leg's INVITE has its final response */
+	bool ended;
 	bool b_provisional;            /* the B leg had a provisional: no failover */
 };
+
+#define CB(b, f) SIPD_CB((b)->cb, struct sipd_b2bua_callbacks, f)
+#define MAX_NEXT 32
 
 /* Headers that belong to one hop, one dialog or one transaction, credentials
  * and identity: never copied from one leg to the other. */
@@ -115,9 +120,9 @@ static bool over(const struct sipd_session *s)
 static struct sipd_str cross(struct sipd_b2bua *b, const struct sipd_session *s,
                              struct sipd_str sdp, char *buf, size_t cap)
 {
-	if (!sdp.len || !b->cb.rewrite)
+	if (!sdp.len || !CB(b, rewrite))
 		return sdp;
-	long n = b->cb.rewrite(b->arg, b, leg_of(b, s), sdp, buf, cap);
+	long n = CB(b, rewrite)(b->arg, b, leg_of(b, s), sdp, buf, cap);
 	return n < 0 || (size_t)n > cap ? sdp : (struct sipd_str){buf, (size_t)n};
 }
 
@@ -169,8 +174,8 @@ static void reap(void *arg, struct sipd_stack_timer *t, uint64_t now)
 	(void)t;
 	(void)now;
 	struct sipd_b2bua *b = arg;
-	if (b->cb.ended)
-		b->cb.ended(b->arg, b);
+	if (CB(b, ended))
+		CB(b, ended)(b->arg, b);
 	sipd_b2bua_free(b);
 }
 
@@ -199,8 +204,8 @@ static void on_state(void *arg, struct sipd_session *s, enum sipd_session_state 
 	enum sipd_b2bua_leg leg = leg_of(b, s);
 	struct sipd_session *peer = other(b, s);
 	uint64_t now = sipd_stack_now(b->env.stack);
-	if (b->cb.leg_state)
-		b->cb.leg_state(b->arg, b, leg, st, why);
+	if (CB(b, leg_state))
+		CB(b, leg_state)(b->arg, b, leg, st, why);
 	if (leg == SIPD_B2BUA_B && st == SIPD_SESSION_CONFIRMED) {
 		/* answered: the B leg's INVITE is not sent again (challenges and
 		 * failover come before), its copy goes */
@@ -537,7 +542,7 @@ int sipd_b2bua_create(const struct sipd_session_env *env, struct sipd_txn *invit
 {
 	*out = NULL;
 	const struct sipd_msg *req = sipd_txn_request(invite);
-	if (!req || !o || o->size < sizeof *o || !o->target.len)
+	if (!req || !o || o->size < sizeof *o || !o->target.len || o->b_nnext > MAX_NEXT)
 		return SIPD_EINVAL;
 	if (req->max_forwards == 0) { /* RFC 3261 §16.3 step 3 */
 		struct sipd_response r = {.size = sizeof r, .code = 483};
@@ -551,8 +556,7 @@ int sipd_b2bua_create(const struct sipd_session_env *env, struct sipd_txn *invit
 		return SIPD_ENOMEM;
 	}
 	b->env = *env;
-	if (o->cb)
-		memcpy(&b->cb, o->cb, o->cb->size < sizeof b->cb ? o->cb->size : sizeof b->cb);
+	b->cb = o->cb;
 	b->arg = o->arg;
 	b->auth = o->auth;
 	if (o->b_next && o->b_nnext) {
@@ -567,7 +571,7 @@ int sipd_b2bua_create(const struct sipd_session_env *env, struct sipd_txn *invit
 			return SIPD_ENOMEM;
 		}
 		memcpy(b->next, o->b_next, o->b_nnext * sizeof *b->next);
-		b->nnext = o->b_nnext;
+		b->nnext = (uint8_t)o->b_nnext;
 	}
 	sipd_stack_timer_init(&b->reaper, reap, b);
 	struct sipd_session_opts ao = {.size = sizeof ao,

@@ -67,7 +67,6 @@ struct sipd_session {
 	bool freed;              /* sipd_session_free() was called: free at the last one */
 	bool peer_update;        /* the peer's Allow lists UPDATE (RFC 4028 §7.4) */
 	uint8_t nforks;
-	char contact[];          /* our Contact URI, NUL-terminated */
 };
 
 /* A callback of the application's, or NULL (none given, or none any more
@@ -378,7 +377,10 @@ static int send_response(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 			? sipd_stack_allow(s->env.stack)
 			: NULL;
 	const char *mine = tx == s->invite && code < 300 ? s->answer_hdrs : NULL;
-	size_t need = (contact ? strlen(s->contact) + 16 : 0) + (extra ? strlen(extra) : 0) +
+	/* our Contact is the dialog's: a UAS session makes its dialog before it
+	 * answers anything, a UAC session answers only within its dialog */
+	struct sipd_str us = contact && s->d ? sipd_dialog_local_contact(s->d) : SIPD_STR_NULL;
+	size_t need = (us.len ? us.len + 16 : 0) + (extra ? strlen(extra) : 0) +
 	              (allow ? strlen(allow) + 16 : 0) + (mine ? strlen(mine) : 0) + 1;
 	char local[1024];
 	char *hdrs = need <= sizeof local ? local : malloc(need);
@@ -386,9 +388,9 @@ static int send_response(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 		return SIPD_ENOMEM;
 	struct sipd_buf b;
 	sipd_buf_init(&b, hdrs, need);
-	if (contact) {
+	if (us.len) {
 		sipd_buf_puts(&b, "Contact: <");
-		sipd_buf_puts(&b, s->contact);
+		sipd_buf_putstr(&b, us);
 		sipd_buf_puts(&b, ">\r\n");
 	}
 	if (allow) {
@@ -423,13 +425,13 @@ static int send_retry_after(struct sipd_session *s, struct sipd_txn *tx, unsigne
 	return send_response(s, tx, code, NULL, SIPD_STR_NULL, false, false, extra);
 }
 
-static int ensure_dialog(struct sipd_session *s)
+static int ensure_dialog(struct sipd_session *s, struct sipd_str contact)
 {
 	if (s->d)
 		return 0;
 	const struct sipd_msg *req = sipd_txn_request(s->invite);
 	struct sipd_dialog_opts o = {.size = sizeof o,
-	                             .local_contact = {s->contact, strlen(s->contact)},
+	                             .local_contact = contact,
 	                             .tls = s->flow.transport == SIPD_TP_TLS};
 	int rc = sipd_dialog_create_uas(s->env.dialogs, req, (struct sipd_str){s->tag, sizeof s->tag},
 	                                &o, &s->d);
@@ -460,8 +462,7 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	const struct sipd_msg *req = sipd_txn_request(invite);
 	if (!req || req->method != SIPD_METHOD_INVITE || req->to.tag.len)
 		return SIPD_EINVAL;
-	size_t clen = o->dialog.local_contact.len;
-	struct sipd_session *s = calloc(1, sizeof *s + clen + 1);
+	struct sipd_session *s = calloc(1, sizeof *s);
 	if (!s) {
 		/* §21.5.1: no session without memory; the INVITE is answered all
 		 * the same, with a tag of the stack's */
@@ -472,7 +473,6 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 		sipd_txn_respond(invite, &r, now);
 		return SIPD_ENOMEM;
 	}
-	memcpy(s->contact, o->dialog.local_contact.p, clen);
 	s->env = *env;
 	s->cb = o->cb;
 	s->arg = o->arg;
@@ -537,7 +537,7 @@ int sipd_session_uas(const struct sipd_session_env *env, struct sipd_txn *invite
 	 * so that no INVITE is left without a final response: 503 with
 	 * Retry-After when the dialog table is full (§21.5.4), 500 otherwise
 	 * (no memory, or a dialog with that id already there, §21.5.1). */
-	int rc = ensure_dialog(s);
+	int rc = ensure_dialog(s, o->dialog.local_contact);
 	if (rc == SIPD_EINVAL)
 		rc = SIPD_ESTATE; /* the dialog id is taken (the arguments were checked) */
 	if (rc == 0 && sipd_msg_has_session_body(req))
@@ -1430,11 +1430,9 @@ int sipd_session_uac(const struct sipd_session_env *env, const struct sipd_reque
 {
 	if (!env || !env->stack || !env->dialogs || !req || !o || !out)
 		return SIPD_EINVAL;
-	size_t clen = o->dialog.local_contact.len;
-	struct sipd_session *s = calloc(1, sizeof *s + clen + 1);
+	struct sipd_session *s = calloc(1, sizeof *s);
 	if (!s)
 		return SIPD_ENOMEM;
-	memcpy(s->contact, o->dialog.local_contact.p, clen);
 	s->env = *env;
 	s->cb = o->cb;
 	s->arg = o->arg;
