@@ -167,10 +167,11 @@ EOF
   calls late, or, at SIPp's limit of open calls, SIPp's new calls). The server on CPU
   \`${srvpin#taskset -c }\` and every SIPp on CPU \`${sipppin#taskset -c }\` (taskset). The search:
   short trials of ${est} s double the rate from 1,000 calls/s until one fails,
-  then bisect twice; each of the ${runs} runs then starts there (later runs from
-  the previous run's result) with ${trial}-s trials: up by 10% while they pass
-  (four times at most in the first run, twice in the others), or down by 15%
-  until one passes (four times at most). A trial is stopped as soon as it
+  then bisect twice; each of the ${runs} runs then starts there, on its own (not
+  from the run before: one unlucky trial does not pull the later runs down), with
+  ${trial}-s trials: up by 10% while they pass (three times at most), or down by
+  15% until one passes (six times at most), then up by 10% while they pass and
+  stay below the lowest rate that failed. A trial is stopped as soon as it
   has failed. A run's figure is its highest passing rate; rates are rounded
   to two significant digits. CPU: the server's and SIPp's CPU time over the passing
   trial's wall time (SIPp: the UAC, with the UAS behind for b2bua and

@@ -460,7 +460,7 @@ rate_best() {
 }
 
 # A first guess from short trials: doubling from RATE_START, then two
-# bisections; the runs start from it.
+# bisections; each run starts from it.
 rate_estimate() {
 	name=$1
 	lo=0
@@ -529,19 +529,14 @@ section_rate() {
 			echo "   $t: no rate passed"
 			continue
 		fi
-		start=$e
+		# Each run is a sample of its own: it starts from the short trials'
+		# guess, not from the run before, so that one unlucky trial (SIPp
+		# or the machine, not the server) does not pull the later runs down
+		# with it, and the median means something.
 		for run in $(seq 1 "$RUNS"); do
-			# the first run may go further from the short trials' guess,
-			# which longer trials can prove wrong (limits that need time)
-			if [ "$run" = 1 ]; then
-				rate_run "$t" "$run" "$start" 4 0.7 6
-			else
-				rate_run "$t" "$run" "$start" 1 0.85 4
-			fi
+			rate_run "$t" "$run" "$e" 3 0.85 6
 			best=$(rate_best "$t" "run$run")
 			printf 'rate\t%s\t%s\t%s\n' "$t" "$run" "$best" >> "$TSV.new"
-			b=${best%%"$TAB"*}
-			[ "$b" = 0 ] || start=$b
 		done
 	done
 }
