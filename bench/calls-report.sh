@@ -167,9 +167,10 @@ EOF
   calls late, or, at SIPp's limit of open calls, SIPp's new calls). The server on CPU
   \`${srvpin#taskset -c }\` and every SIPp on CPU \`${sipppin#taskset -c }\` (taskset). The search:
   short trials of ${est} s double the rate from 1,000 calls/s until one fails,
-  then bisect twice; each of the ${runs} runs then starts there, on its own (not
+  then bisect twice (a short trial that fails is tried once more before it
+  counts); each of the ${runs} runs then starts there, on its own (not
   from the run before: one unlucky trial does not pull the later runs down), with
-  ${trial}-s trials: up by 10% while they pass (three times at most), or down by
+  ${trial}-s trials: up by 10% while they pass (eight times at most), or down by
   15% until one passes (six times at most), then up by 10% while they pass and
   stay below the lowest rate that failed. A trial is stopped as soon as it
   has failed. A run's figure is its highest passing rate; rates are rounded

@@ -459,6 +459,13 @@ rate_best() {
 		b = $4 + 0; s = $8; u = $9 } END { printf "%d\t%s\t%s\n", b, s, u }' "$TSV.new"
 }
 
+# A short trial that fails is tried once more before it counts: a 2-s
+# trial is easily made late by a start-up hiccup, and a guess that is too
+# low keeps every run low.
+est_trial() {
+	rate_trial "$1" "$2" "$EST_S" est || rate_trial "$1" "$2" "$EST_S" est
+}
+
 # A first guess from short trials: doubling from RATE_START, then two
 # bisections; each run starts from it.
 rate_estimate() {
@@ -467,12 +474,12 @@ rate_estimate() {
 	hi=0
 	r=$RATE_START
 	while [ "$r" -le $RATE_MAX ]; do
-		if rate_trial "$name" "$r" "$EST_S" est; then lo=$r; r=$((r * 2)); else hi=$r; break; fi
+		if est_trial "$name" "$r"; then lo=$r; r=$((r * 2)); else hi=$r; break; fi
 	done
 	if [ $lo = 0 ]; then # even the start failed: halve
 		r=$((RATE_START / 2))
 		while [ "$r" -ge 50 ]; do
-			if rate_trial "$name" "$r" "$EST_S" est; then lo=$r; break; fi
+			if est_trial "$name" "$r"; then lo=$r; break; fi
 			hi=$r
 			r=$((r / 2))
 		done
@@ -481,7 +488,7 @@ rate_estimate() {
 	for _ in 1 2; do
 		m=$(round_rate "$(awk -v a="$lo" -v b="$hi" 'BEGIN { print sqrt(a * b) }')")
 		[ "$m" -gt "$lo" ] && [ "$m" -lt "$hi" ] || break
-		if rate_trial "$name" "$m" "$EST_S" est; then lo=$m; else hi=$m; fi
+		if est_trial "$name" "$m"; then lo=$m; else hi=$m; fi
 	done
 	echo "$lo"
 }
@@ -534,7 +541,7 @@ section_rate() {
 		# or the machine, not the server) does not pull the later runs down
 		# with it, and the median means something.
 		for run in $(seq 1 "$RUNS"); do
-			rate_run "$t" "$run" "$e" 3 0.85 6
+			rate_run "$t" "$run" "$e" 8 0.85 6
 			best=$(rate_best "$t" "run$run")
 			printf 'rate\t%s\t%s\t%s\n' "$t" "$run" "$best" >> "$TSV.new"
 		done
