@@ -254,8 +254,8 @@ calls_report_history() {
 | a server transaction clears its struct only, not the 3 KB of slots, copy and response area written before they are read | 91,032 instructions per call | 86,693 |
 | (issue 2) the parser: no second parse of the eagerly parsed headers, one pass over parameters and over a host, list values parsed in place, header lookup without strlen | 39k instructions per message | 19k (see the parser section) |
 
-Where a held call's memory goes (massif, 5,000 calls held, at commit 5e49c56 for the uas and
-4d83229 for the b2bua), in bytes per call:
+Where a held call's memory went before this work (massif, 5,000 calls held, at commit
+5e49c56 for the uas and 4d83229 for the b2bua), in bytes per call:
 
 - uas: the session 480, the dialog 295 (its strings included), the SDP copies of
   offer/answer 247, the command's call 64; for the 64·T1 after the 2xx, the absorber 130.
@@ -264,11 +264,17 @@ Where a held call's memory goes (massif, 5,000 calls held, at commit 5e49c56 for
   client transaction 973 (its request copy included), the INVITE client 685 (its text,
   to make a dialog for a late fork) and the A leg's absorber 130.
 
-What the targets (1 KiB, 2 KiB) still need: the uas, one SDP answer shared by its
-sessions instead of a copy each, and the session's callbacks and re-INVITE state apart;
-the b2bua, an INVITE client transaction in Accepted (Timer M) that hands over to a small
-record as the server side does, and the relayed SDP shared between the legs instead of
-copied four times. Not done yet.
+And now (06b5d37; the structs' sizes, their strings and the allocator's overhead on top):
+a session is 256 bytes, a dialog 96 plus its strings (about 150 with SIPp's headers), a
+b2bua 160; the b2bua's legs share the two descriptions they relay, so a b2bua call keeps
+two SDP copies, not four; for the 64·T1 after the 2xx, the B leg's INVITE client
+transaction keeps 280 bytes and its branch (its request is gone), and the INVITE client
+120 plus the request line and the lines a late fork's dialog and ACK need.
+
+What is left to win: descriptions of re-INVITEs and UPDATEs relayed by the b2bua are
+still copied on each leg; a uas session keeps its own copy of an answer that is the same
+for every call of `sipdialog uas` (about 120 bytes); the dialog's strings could share the
+local Contact, the same for all dialogs of a listener.
 EOF
 }
 
