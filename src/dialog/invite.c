@@ -19,9 +19,6 @@ struct sipd_invite {
 	void *arg;
 	struct sipd_dialog *winner;
 	struct sipd_dialog **forks; /* every dialog this INVITE made */
-	/* `text` parsed, what dialog creation reads: kept until the 2xx (a
-	 * fork that shows up after it is rare: it parses `text` again) */
-	struct parsed *parsed;
 	struct sipd_flow flow;
 	uint32_t cseq;
 	uint32_t text_len;
@@ -40,11 +37,6 @@ struct sipd_invite {
 #define CB(inv, f) SIPD_CB((inv)->cb, struct sipd_invite_callbacks, f)
 
 #define MAX_HDRS 64
-
-struct parsed {
-	struct sipd_msg msg;
-	struct sipd_hdr slots[]; /* exactly msg.nhdrs */
-};
 
 static int parse_text(const char *text, size_t len, struct sipd_msg *m, struct sipd_hdr *slots)
 {
@@ -85,18 +77,12 @@ static struct sipd_dialog *fork_for(struct sipd_invite *inv, const struct sipd_m
 		inv->forks = f;
 		inv->forks_cap = (uint8_t)cap;
 	}
+	/* a dialog is made once per fork: `text`, a few lines, is parsed then */
 	struct sipd_dialog_opts o = dialog_opts(inv);
-	int rc;
-	if (inv->parsed) {
-		rc = sipd_dialog_create_uac(inv->t, &inv->parsed->msg, resp, &o, &d);
-	} else {
-		struct sipd_msg m;
-		struct sipd_hdr slots[MAX_HDRS];
-		rc = parse_text(inv->text, inv->text_len, &m, slots);
-		if (rc == 0)
-			rc = sipd_dialog_create_uac(inv->t, &m, resp, &o, &d);
-	}
-	if (rc)
+	struct sipd_msg m;
+	struct sipd_hdr slots[MAX_HDRS];
+	if (parse_text(inv->text, inv->text_len, &m, slots) ||
+	    sipd_dialog_create_uac(inv->t, &m, resp, &o, &d))
 		return NULL;
 	inv->forks[inv->nforks++] = d;
 	return d;
@@ -168,8 +154,6 @@ static void on_2xx(struct sipd_invite *inv, const struct sipd_msg *resp, uint64_
 		return;
 	if (!inv->winner) {
 		inv->winner = d;
-		free(inv->parsed);
-		inv->parsed = NULL;
 		if (CB(inv, answered))
 			CB(inv, answered)(inv->arg, inv, d, resp);
 		return;
@@ -232,7 +216,6 @@ static void on_txn(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
 		}
 		if (CB(inv, done))
 			CB(inv, done)(inv->arg, inv);
-		free(inv->parsed);
 		free(inv->forks);
 		free(inv);
 		break;
@@ -315,16 +298,10 @@ int sipd_invite_send(struct sipd_stack *st, struct sipd_dialogs *t, const struct
 	inv->text_len = (uint32_t)b.len;
 	if (full != small)
 		free(full);
-	/* parsed again, the form kept until the 2xx moves to a block of its
-	 * size: its header values point into `text`, which stays */
-	if (b.overflow || parse_text(inv->text, inv->text_len, &m, slots) ||
-	    !(inv->parsed = malloc(sizeof *inv->parsed + m.nhdrs * sizeof m.hdrs[0]))) {
+	if (b.overflow) { /* cannot happen: measured above from the same lines */
 		free(inv);
-		return b.overflow ? SIPD_EINVAL : SIPD_ENOMEM;
+		return SIPD_EINVAL;
 	}
-	inv->parsed->msg = m;
-	memcpy(inv->parsed->slots, slots, m.nhdrs * sizeof m.hdrs[0]);
-	inv->parsed->msg.hdrs = inv->parsed->slots;
 	memcpy(inv->text + inv->text_len, o->dialog.local_contact.p, o->dialog.local_contact.len);
 	inv->contact_len = (uint16_t)o->dialog.local_contact.len;
 	inv->tls = o->dialog.tls;
@@ -337,7 +314,6 @@ int sipd_invite_send(struct sipd_stack *st, struct sipd_dialogs *t, const struct
 	inv->cseq = m.cseq.seq;
 	rc = sipd_stack_request(st, req, on_txn, inv, now, &inv->tx);
 	if (rc) {
-		free(inv->parsed);
 		free(inv);
 		return rc;
 	}

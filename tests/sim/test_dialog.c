@@ -254,8 +254,8 @@ static void rfc3261_13_2_2_4_forked_2xx_acked_and_byed(void **state)
 }
 
 /* §13.2.2.4: a fork whose first response is a 2xx after another fork won
- * gets a dialog all the same (made from our INVITE, which the INVITE client
- * parses again once its 2xx is in), is ACKed, then BYEd. Each ACK carries
+ * gets a dialog all the same (made from the lines of our INVITE that the
+ * INVITE client keeps), is ACKed, then BYEd. Each ACK carries
  * the INVITE's credentials ("The ACK MUST contain the same credentials as
  * the INVITE"), the winner's and the late fork's; the BYE none. */
 static void rfc3261_13_2_2_4_late_fork_2xx_acked_and_byed(void **state)
