@@ -295,6 +295,7 @@ int cmd_b2bua(int argc, char **argv)
 		                    "application/dtmf-relay",
 		          .user_agent = "sipdialog",
 		          .max_transactions = g.out.max_transactions,
+		          .dialog_to_source = g.out.to_source,
 		          .forwarding = true,
 		          .cb = &cb,
 		          .user = &g},

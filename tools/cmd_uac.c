@@ -739,6 +739,7 @@ int cmd_uac(int argc, char **argv)
 		          .supported = "100rel, timer",
 		          .user_agent = "sipdialog",
 		          .max_transactions = u.out.max_transactions,
+		          .dialog_to_source = u.out.to_source,
 		          .cb = &cb,
 		          .user = &u},
 	};

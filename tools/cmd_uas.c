@@ -665,6 +665,7 @@ int cmd_uas(int argc, char **argv)
 		          .accept = "application/sdp, text/plain, message/sipfrag, application/dtmf-relay",
 		          .user_agent = "sipdialog",
 		          .max_transactions = u.out.max_transactions,
+		          .dialog_to_source = u.out.to_source,
 		          .cb = &cb,
 		          .user = &u},
 	};

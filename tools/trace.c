@@ -207,6 +207,9 @@ const char tool_output_usage[] =
 	"                       100000); new requests beyond get 503 with Retry-After.\n"
 	"                       Each call keeps two for 32 s after it over UDP (RFC 6026\n"
 	"                       Timer L, RFC 3261 Timer J): raise it above 64 x calls/s\n"
+	"  --to-source          send requests within a dialog where the peer's messages\n"
+	"                       come from, not to its Contact or first Record-Route\n"
+	"                       (RFC 3261 12.2.1.1): for peers behind a NAT\n"
 	"  --user NAME          started as root: go on as NAME once the listeners are\n"
 	"                       bound (default nobody; root keeps root)\n";
 
@@ -275,6 +278,8 @@ int tool_output_option(struct tool_output *o, const char *cmd, int argc, char **
 			return -1;
 		}
 		o->max_transactions = (uint32_t)n;
+	} else if (!strcmp(a, "--to-source")) {
+		o->to_source = true;
 	} else if (!strcmp(a, "--user") && has) {
 		o->user = argv[++*i];
 	} else if (!strcmp(a, "--stats-interval") && has) {

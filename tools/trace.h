@@ -44,6 +44,7 @@ struct tool_output {
 	uint64_t t0;             /* when the role started (its "time" 0) */
 	const char *user;        /* --user NAME: whom to run as, started as root */
 	uint32_t max_transactions; /* --max-transactions N; 0: the stack's default */
+	bool to_source;            /* --to-source: in-dialog requests where the peer sends from */
 };
 
 /* Takes argv[*i] when it is one of the shared options (and its value):

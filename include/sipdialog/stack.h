@@ -51,6 +51,25 @@ int sipd_addr_format(const struct sipd_addr *a, char *out, size_t cap);
 int sipd_addr_parse(struct sipd_addr *a, const char *s, size_t len);
 bool sipd_addr_equal(const struct sipd_addr *a, const struct sipd_addr *b);
 
+/* What RFC 3263 §4.1-§4.2 takes from a SIP or SIPS URI before any lookup:
+ * the host to resolve (maddr, when present, instead of the host), the
+ * transport its parameter names (TLS for "tcp" in a SIPS URI) and its port;
+ * and when that host is a numeric address, where to send: over the named
+ * transport (else TLS for sips, UDP for sip), to the URI's port (else 5060,
+ * or 5061 for TLS). */
+struct sipd_uri_hop {
+	struct sipd_str host;
+	uint8_t transport;      /* named by the URI; 0: none */
+	uint16_t port;          /* the URI's; 0: none */
+	bool sips;
+	bool numeric;           /* the host is an address: the two below are set */
+	uint8_t addr_transport; /* numeric: the transport to use */
+	struct sipd_addr addr;  /* numeric: the address, with the port to use */
+};
+/* Returns 0, or SIPD_EINVAL for a URI that is not sip or sips, or names a
+ * transport we do not have (SCTP, WS...). */
+int sipd_uri_hop(const struct sipd_uri *u, struct sipd_uri_hop *out);
+
 /* A local address the stack sends from and advertises in Via and Contact. */
 struct sipd_local {
 	uint8_t transport;   /* enum sipd_transport */
@@ -137,6 +156,12 @@ struct sipd_stack_config {
 	/* A forwarding element (B2BUA) answers Max-Forwards 0 with 483; an
 	 * endpoint processes such a request normally (RFC 4475 §3.3.11). */
 	bool forwarding;
+	/* Requests within a dialog go to its next hop (§12.2.1.1: the first
+	 * route, else the remote target; see sipd_stack_dialog_flow). Set, they
+	 * go instead where the peer's messages come from: for peers behind a NAT
+	 * that advertise a Contact no one can reach (the RFC 3581 idea, applied
+	 * to requests). */
+	bool dialog_to_source;
 	/* Fills buf with len cryptographically strong random bytes. Required. */
 	void (*random)(void *user, void *buf, size_t len);
 	const struct sipd_stack_callbacks *cb;
@@ -219,6 +244,17 @@ struct sipd_request {
 	struct sipd_str body;
 	struct sipd_flow flow; /* where to send it (resolved by the caller) */
 };
+
+/* The flow of a request within a dialog (§12.2.1.1, §18.1.1): to
+ * `next_hop`, the URI sipd_dialog_request() names, when its host is numeric
+ * (RFC 3263 §4.2) and a local address has its transport and family; else
+ * (a host name, which is the host's to resolve, or no such local address)
+ * where `peer` goes: the address the peer's messages come from or the
+ * dialog's first request went to. Over the same stream transport to the same
+ * address, `peer`'s connection is kept; over UDP conn is 0. With
+ * dialog_to_source set, `peer` always. */
+struct sipd_flow sipd_stack_dialog_flow(const struct sipd_stack *st, struct sipd_str next_hop,
+                                        const struct sipd_flow *peer);
 
 /* Starts a client transaction (INVITE or non-INVITE per the method). The
  * callback reports its responses and its end. Returns 0 and sets *out (may be

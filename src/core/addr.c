@@ -179,3 +179,42 @@ bool sipd_addr_equal(const struct sipd_addr *a, const struct sipd_addr *b)
 	return a->family == b->family && a->port == b->port &&
 	       memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
 }
+
+static uint16_t default_port(uint8_t transport)
+{
+	return transport == SIPD_TP_TLS ? 5061 : 5060;
+}
+
+int sipd_uri_hop(const struct sipd_uri *u, struct sipd_uri_hop *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!u || (u->kind != SIPD_URI_SIP && u->kind != SIPD_URI_SIPS))
+		return SIPD_EINVAL;
+	out->sips = u->kind == SIPD_URI_SIPS;
+	out->host = u->host;
+	out->port = u->port;
+	/* §4.1: maddr names the host instead; the transport parameter chooses
+	 * the transport (TCP in a SIPS URI is TLS) */
+	struct sipd_str v;
+	if (sipd_param_find(u->params, "maddr", &v) == 0 && v.len)
+		out->host = v;
+	if (sipd_param_find(u->params, "transport", &v) == 0 && v.len) {
+		if (sipd_str_ieq(v, "udp"))
+			out->transport = SIPD_TP_UDP;
+		else if (sipd_str_ieq(v, "tcp"))
+			out->transport = out->sips ? SIPD_TP_TLS : SIPD_TP_TCP;
+		else if (sipd_str_ieq(v, "tls"))
+			out->transport = SIPD_TP_TLS;
+		else
+			return SIPD_EINVAL; /* SCTP, WS...: not ours */
+	}
+	/* §4.2: a numeric host needs no lookup; without a transport parameter
+	 * it is UDP for sip and TLS for sips, without a port the default one */
+	if (sipd_addr_parse(&out->addr, out->host.p, out->host.len) == 0) {
+		out->numeric = true;
+		out->addr_transport = out->transport ? out->transport
+		                                     : (out->sips ? SIPD_TP_TLS : SIPD_TP_UDP);
+		out->addr.port = out->port ? out->port : default_port(out->addr_transport);
+	}
+	return 0;
+}

@@ -350,3 +350,32 @@ const char *sipd_txn_state_name(const struct sipd_txn *tx)
 	};
 	return names[tx->state];
 }
+
+struct sipd_flow sipd_stack_dialog_flow(const struct sipd_stack *st, struct sipd_str next_hop,
+                                        const struct sipd_flow *peer)
+{
+	struct sipd_flow f = *peer;
+	struct sipd_uri u;
+	struct sipd_uri_hop h;
+	if (!st->cfg.dialog_to_source && next_hop.len &&
+	    sipd_uri_parse(&u, next_hop.p, next_hop.len, NULL) == 0 && sipd_uri_hop(&u, &h) == 0 &&
+	    h.numeric &&
+	    (h.addr_transport != peer->transport || !sipd_addr_equal(&h.addr, &peer->remote))) {
+		/* from the peer's listener when it fits, else the first that does */
+		size_t i = peer->local;
+		if (i >= st->cfg.nlocals || st->locals[i].transport != h.addr_transport ||
+		    st->locals[i].addr.family != h.addr.family) {
+			for (i = 0; i < st->cfg.nlocals; i++)
+				if (st->locals[i].transport == h.addr_transport &&
+				    st->locals[i].addr.family == h.addr.family)
+					break;
+		}
+		if (i < st->cfg.nlocals)
+			f = (struct sipd_flow){.transport = h.addr_transport,
+			                       .local = (uint16_t)i,
+			                       .remote = h.addr};
+	}
+	if (f.transport == SIPD_TP_UDP)
+		f.conn = 0;
+	return f;
+}

@@ -88,7 +88,7 @@ static struct sipd_dialog *fork_for(struct sipd_invite *inv, const struct sipd_m
 	return d;
 }
 
-/* A request within dialog d on the INVITE's flow. */
+/* A request within dialog d, to its next hop (or the INVITE's flow). */
 static int dialog_send(struct sipd_invite *inv, struct sipd_dialog *d, const char *method,
                        uint32_t cseq, bool ack, sipd_txn_cb cb, void *arg, uint64_t now,
                        struct sipd_str body)
@@ -103,10 +103,11 @@ static int dialog_send(struct sipd_invite *inv, struct sipd_dialog *d, const cha
 	                                 .headers = creds,
 	                                 .content_type = body.len ? "application/sdp" : NULL,
 	                                 .body = body};
-	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, NULL);
+	struct sipd_str hop;
+	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = inv->flow;
+	r.flow = sipd_stack_dialog_flow(inv->st, hop, &inv->flow);
 	if (ack)
 		return sipd_stack_send_ack(inv->st, &r, now);
 	return sipd_stack_request(inv->st, &r, cb, arg, now, NULL);

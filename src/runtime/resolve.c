@@ -481,7 +481,9 @@ static void deferred_numeric(uv_timer_t *t)
 int sipd_runtime_resolve(struct sipd_runtime *rt, const struct sipd_uri *uri, sipd_resolve_cb cb,
                          void *arg)
 {
-	if (!uri || (uri->kind != SIPD_URI_SIP && uri->kind != SIPD_URI_SIPS) || !cb)
+	/* §4.1-§4.2: maddr, the transport parameter, a numeric host */
+	struct sipd_uri_hop h;
+	if (!cb || sipd_uri_hop(uri, &h) || h.host.len >= sizeof ((struct resolution *)0)->host)
 		return SIPD_EINVAL;
 	struct resolution *r = calloc(1, sizeof *r);
 	if (!r)
@@ -489,49 +491,19 @@ int sipd_runtime_resolve(struct sipd_runtime *rt, const struct sipd_uri *uri, si
 	r->rt = rt;
 	r->cb = cb;
 	r->arg = arg;
-	r->sips = uri->kind == SIPD_URI_SIPS;
-	r->port = uri->port;
+	r->sips = h.sips;
+	r->port = h.port;
+	r->transport = h.transport;
 	uv_timer_init(rt->loop, &r->defer);
 	r->defer.data = r;
+	memcpy(r->host, h.host.p, h.host.len);
+	r->host[h.host.len] = 0;
 
-	/* §4.1: maddr overrides the host; the transport parameter chooses. */
-	struct sipd_str host = uri->host, v;
-	bool numeric = uri->host_type == SIPD_HOST_IPV4 || uri->host_type == SIPD_HOST_IPV6;
-	if (sipd_param_find(uri->params, "maddr", &v) == 0 && v.len) {
-		struct sipd_addr probe;
-		host = v;
-		numeric = sipd_addr_parse(&probe, v.p, v.len) == 0;
-	}
-	if (sipd_param_find(uri->params, "transport", &v) == 0 && v.len) {
-		if (sipd_str_ieq(v, "udp"))
-			r->transport = SIPD_TP_UDP;
-		else if (sipd_str_ieq(v, "tcp"))
-			r->transport = r->sips ? SIPD_TP_TLS : SIPD_TP_TCP;
-		else if (sipd_str_ieq(v, "tls"))
-			r->transport = SIPD_TP_TLS;
-		else
-			r->transport = 0xff; /* a transport we do not have */
-	}
-	if (r->transport == 0xff) {
-		uv_close((uv_handle_t *)&r->defer, res_free_cb);
-		return SIPD_EINVAL;
-	}
-	if (host.len >= sizeof r->host) {
-		uv_close((uv_handle_t *)&r->defer, res_free_cb);
-		return SIPD_EINVAL;
-	}
-	memcpy(r->host, host.p, host.len);
-	r->host[host.len] = 0;
-
-	if (numeric) {
-		/* §4.2: a numeric host needs no DNS */
+	if (h.numeric) {
+		/* a numeric host needs no DNS */
 		struct sipd_target *t = &r->direct.addrs[0];
-		t->transport = r->transport ? r->transport : (r->sips ? SIPD_TP_TLS : SIPD_TP_UDP);
-		if (sipd_addr_parse(&t->addr, host.p, host.len)) {
-			uv_close((uv_handle_t *)&r->defer, res_free_cb);
-			return SIPD_EINVAL;
-		}
-		t->addr.port = r->port ? r->port : default_port(t->transport);
+		t->transport = h.addr_transport;
+		t->addr = h.addr;
 		uv_timer_start(&r->defer, deferred_numeric, 0, 0);
 		return 0;
 	}

@@ -767,12 +767,11 @@ static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *me
 	                                 .headers = {extra, extra ? strlen(extra) : 0},
 	                                 .content_type = body.len ? "application/sdp" : NULL,
 	                                 .body = body};
-	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, NULL);
+	struct sipd_str hop;
+	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = s->flow;
-	if (r.flow.transport == SIPD_TP_UDP)
-		r.flow.conn = 0;
+	r.flow = sipd_stack_dialog_flow(s->env.stack, hop, &s->flow);
 	if (!strcmp(method, "ACK"))
 		return sipd_stack_send_ack(s->env.stack, &r, now_of(s));
 	rc = sipd_stack_request(s->env.stack, &r, cb, cb ? s : NULL, now_of(s), out);
@@ -1702,12 +1701,11 @@ int sipd_session_request(struct sipd_session *s, const char *method, struct sipd
 	                                 .method = {method, strlen(method)},
 	                                 .headers = {extra, (size_t)n},
 	                                 .body = body};
-	int rc = sipd_dialog_request(s->d, &dr, buf, sizeof buf, &r, NULL);
+	struct sipd_str hop;
+	int rc = sipd_dialog_request(s->d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = s->flow;
-	if (r.flow.transport == SIPD_TP_UDP)
-		r.flow.conn = 0;
+	r.flow = sipd_stack_dialog_flow(s->env.stack, hop, &s->flow);
 	rc = sipd_stack_request(s->env.stack, &r, generic_cb, s, now_of(s), NULL);
 	if (rc == 0)
 		s->client_txns++;

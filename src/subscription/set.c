@@ -468,12 +468,11 @@ int sipd__sub_send(struct sipd_subscription *sub, const char *method, const char
 	                                 .headers = {extra, extra ? strlen(extra) : 0},
 	                                 .content_type = body.len ? ctype : NULL,
 	                                 .body = body};
-	int rc = sipd_dialog_request(sub->d, &dr, buf, sizeof buf, &r, NULL);
+	struct sipd_str hop;
+	int rc = sipd_dialog_request(sub->d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = sub->flow;
-	if (r.flow.transport == SIPD_TP_UDP)
-		r.flow.conn = 0;
+	r.flow = sipd_stack_dialog_flow(sub->set->st, hop, &sub->flow);
 	struct sipd_txn *tx = NULL;
 	rc = sipd_stack_request(sub->set->st, &r, cb, cb ? sub : NULL, sipd__sub_now(sub), &tx);
 	if (rc == 0 && cb)

@@ -45,6 +45,7 @@ struct callee {
 	const struct sipd_st_config *timer;
 	struct sipd_session *replaced, *s2; /* RFC 3891 */
 	unsigned replaces_status;
+	const char *contact; /* NULL: sip:b@10.0.0.2, its own address */
 };
 static struct callee callee;
 
@@ -96,7 +97,10 @@ static int callee_request(struct sim *sim, int node, struct sipd_txn *tx, const 
 	}
 	struct sipd_session_opts o = {.size = sizeof o,
 	                              .dialog = {.size = sizeof o.dialog,
-	                                         .local_contact = {"sip:b@10.0.0.2", 14}},
+	                                         .local_contact = {callee.contact ? callee.contact
+	                                                                          : "sip:b@10.0.0.2",
+	                                                           callee.contact ? strlen(callee.contact)
+	                                                                          : 14}},
 	                              .cb = &session_cb,
 	                              .rel_policy = SIPD_REL_SUPPORTED,
 	                              .timer = callee.timer};
@@ -191,14 +195,17 @@ static const struct sipd_invite_callbacks invite_cb = {.size = sizeof invite_cb,
 
 #define OFFER_SDP "v=0\r\no=caller 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"
 
-static void setup_call(struct sim *sim, uint64_t seed, enum mode mode)
+/* The caller (node 0) and the callee (node 1, its stack configured by
+ * `tweak`). */
+static void setup_call_tweaked(struct sim *sim, uint64_t seed, enum mode mode,
+                               void (*tweak)(struct sipd_stack_config *cfg))
 {
 	sim_init(sim, seed);
 	sim->trace = getenv("SIM_TRACE") != NULL;
 	struct sim_app app = {.request = callee_request, .cancel = callee_cancel,
 	                      .server_done = callee_done};
 	sim_add_node(sim, NULL, allow_more);
-	sim_add_node(sim, &app, allow_more);
+	sim_add_node(sim, &app, tweak);
 	memset(&callee, 0, sizeof callee);
 	memset(&caller, 0, sizeof caller);
 	callee.mode = mode;
@@ -208,13 +215,21 @@ static void setup_call(struct sim *sim, uint64_t seed, enum mode mode)
 	caller.t = new_table();
 }
 
-static void start_invite(struct sim *sim)
+static void setup_call(struct sim *sim, uint64_t seed, enum mode mode)
 {
-	static const char hdrs[] = "From: <sip:a@10.0.0.1>;tag=caller1\r\nTo: <sip:b@10.0.0.2>\r\n"
-	                           "Call-ID: sess-1\r\nCSeq: 10 INVITE\r\nMax-Forwards: 70\r\n"
-	                           "Contact: <sip:a@10.0.0.1>\r\n";
+	setup_call_tweaked(sim, seed, mode, allow_more);
+}
+
+/* The caller's INVITE, with its Contact and other header lines `tail`. */
+static void start_invite_with(struct sim *sim, const char *tail)
+{
+	char hdrs[512];
+	snprintf(hdrs, sizeof hdrs,
+	         "From: <sip:a@10.0.0.1>;tag=caller1\r\nTo: <sip:b@10.0.0.2>\r\n"
+	         "Call-ID: sess-1\r\nCSeq: 10 INVITE\r\nMax-Forwards: 70\r\n%s",
+	         tail);
 	struct sipd_request r = {.size = sizeof r, .method = {"INVITE", 6},
-	                         .uri = {"sip:b@10.0.0.2", 14}, .headers = {hdrs, sizeof hdrs - 1},
+	                         .uri = {"sip:b@10.0.0.2", 14}, .headers = {hdrs, strlen(hdrs)},
 	                         .content_type = "application/sdp",
 	                         .body = {OFFER_SDP, strlen(OFFER_SDP)},
 	                         .flow = sim_flow(sim, 0, 1, SIPD_TP_UDP)};
@@ -223,6 +238,11 @@ static void start_invite(struct sim *sim)
 	                                        .local_contact = {"sip:a@10.0.0.1", 14}},
 	                             .cb = &invite_cb};
 	assert_int_equal(sipd_invite_send(sim->nodes[0].st, caller.t, &r, &o, sim->now, &caller.inv), 0);
+}
+
+static void start_invite(struct sim *sim)
+{
+	start_invite_with(sim, "Contact: <sip:a@10.0.0.1>\r\n");
 }
 
 static void c_resp(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
@@ -299,6 +319,88 @@ static void rfc3261_13_basic_call_and_bye_with_reason(void **state)
 	assert_int_equal(callee.nstates, 4); /* terminated once */
 	/* anything after: 481 */
 	assert_int_equal(caller_send(&sim, "INFO", 0, NULL, NULL), 481);
+	teardown_call(&sim);
+}
+
+/* ---- where requests within a dialog go (§12.2.1.1, RFC 3263 §4) */
+
+static void to_source(struct sipd_stack_config *cfg)
+{
+	allow_more(cfg);
+	cfg->dialog_to_source = true;
+}
+
+/* A call from node 0 whose INVITE carries `tail` (Contact, Record-Route),
+ * answered by node 1 and ended by its BYE; node 2 is a bystander at
+ * 10.0.0.3. Returns the node the BYE went to. */
+static int callee_bye_goes_to(const char *tail, bool symmetric, const char *route_line)
+{
+	struct sim sim;
+	setup_call_tweaked(&sim, 61, ANSWER, symmetric ? to_source : allow_more);
+	sim_add_node(&sim, NULL, NULL);
+	start_invite_with(&sim, tail);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	assert_int_equal(sipd_session_bye(callee.s, NULL, sim.now), 0);
+	sim_run(&sim, sim.now + 100);
+	int to = -1;
+	for (int n = 0; n < 3; n++)
+		if (sim_count_to(&sim, 1, n, "BYE ")) {
+			assert_int_equal(to, -1); /* one place only */
+			to = n;
+		}
+	if (route_line)
+		assert_non_null(strstr(sim.last[1], route_line));
+	/* whoever got it answered, and the session is over */
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
+	teardown_call(&sim);
+	return to;
+}
+
+static void rfc3261_12_2_1_1_bye_goes_to_the_next_hop(void **state)
+{
+	(void)state;
+	/* the remote target: the caller's Contact, here another address than
+	 * the one the INVITE came from (a proxy that does not record-route) */
+	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@10.0.0.3>\r\n", false, NULL), 2);
+	/* with a route set, its first entry (loose routing) */
+	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@10.0.0.1>\r\n"
+	                                    "Record-Route: <sip:10.0.0.3;lr>\r\n",
+	                                    false, "Route: <sip:10.0.0.3;lr>"),
+	                 2);
+	/* a port and a transport parameter are those of the URI: 10.0.0.3:5060
+	 * over UDP is node 2 */
+	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@10.0.0.3:5060;transport=udp>\r\n",
+	                                    false, NULL),
+	                 2);
+	/* the caller's own address: where it came from */
+	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@10.0.0.1>\r\n", false, NULL), 0);
+	/* a name is the host's to resolve (RFC 3263): without it, the source */
+	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@client.example.com>\r\n", false, NULL),
+	                 0);
+	/* a stack told to answer peers behind NAT where they send from */
+	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@10.0.0.3>\r\n", true, NULL), 0);
+}
+
+/* §13.2.2.4: the ACK of a 2xx is a request within the dialog: it goes to
+ * the 2xx's Contact (no Record-Route here), not where the INVITE went. */
+static void rfc3261_13_2_2_4_ack_goes_to_the_2xx_contact(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 62, ANSWER);
+	sim_add_node(&sim, NULL, NULL);
+	callee.contact = "sip:b@10.0.0.3";
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 100);
+	assert_non_null(caller.d);
+	assert_int_equal(sim_count_to(&sim, 0, 2, "ACK "), 1);
+	assert_int_equal(sim_count_to(&sim, 0, 1, "ACK "), 0);
+	/* the callee, which never sees it, retransmits its 2xx and each copy
+	 * is ACKed there again */
+	sim_run(&sim, sim.now + 2000);
+	assert_true(sim_count(&sim, 1, "SIP/2.0 200") > 1);
+	assert_int_equal(sim_count_to(&sim, 0, 2, "ACK "), sim_count(&sim, 1, "SIP/2.0 200"));
 	teardown_call(&sim);
 }
 
@@ -994,6 +1096,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3261_13_basic_call_and_bye_with_reason),
 		cmocka_unit_test(rfc3261_13_3_1_4_no_ack_then_bye),
+		cmocka_unit_test(rfc3261_12_2_1_1_bye_goes_to_the_next_hop),
+		cmocka_unit_test(rfc3261_13_2_2_4_ack_goes_to_the_2xx_contact),
 		cmocka_unit_test(rfc6026_8_7_transport_gone_before_ack),
 		cmocka_unit_test(rfc3261_14_2_reinvite_defaults_and_rules),
 		cmocka_unit_test(rfc3261_default_answers_in_session),

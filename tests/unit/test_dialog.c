@@ -313,6 +313,60 @@ static void rfc3261_12_2_1_1_loose_routing(void **state)
 	sipd_dialogs_destroy(t);
 }
 
+/* RFC 3263 §4.1-§4.2: what a next hop's URI says before any lookup. */
+static int hop_of(const char *uri, struct sipd_uri_hop *h)
+{
+	struct sipd_uri u;
+	if (sipd_uri_parse(&u, uri, strlen(uri), NULL))
+		return SIPD_EPARSE;
+	return sipd_uri_hop(&u, h);
+}
+
+static void rfc3263_4_1_next_hop_of_a_uri(void **state)
+{
+	(void)state;
+	struct sipd_uri_hop h;
+	char ip[64];
+	/* numeric sip: UDP and 5060 unless named */
+	assert_int_equal(hop_of("sip:alice@192.0.2.1", &h), 0);
+	assert_true(h.numeric);
+	assert_int_equal(h.transport, 0);
+	assert_int_equal(h.addr_transport, SIPD_TP_UDP);
+	assert_int_equal(h.addr.port, 5060);
+	assert_int_equal(sipd_addr_format(&h.addr, ip, sizeof ip), 9);
+	assert_memory_equal(ip, "192.0.2.1", 9);
+	assert_int_equal(hop_of("sip:192.0.2.1:5080;transport=TCP", &h), 0);
+	assert_int_equal(h.transport, SIPD_TP_TCP);
+	assert_int_equal(h.addr_transport, SIPD_TP_TCP);
+	assert_int_equal(h.port, 5080);
+	assert_int_equal(h.addr.port, 5080);
+	/* sips: TLS and 5061; "tcp" in a sips URI is TLS */
+	assert_int_equal(hop_of("sips:bob@[2001:db8::9]", &h), 0);
+	assert_true(h.numeric && h.sips);
+	assert_int_equal(h.addr.family, 6);
+	assert_int_equal(h.addr_transport, SIPD_TP_TLS);
+	assert_int_equal(h.addr.port, 5061);
+	assert_int_equal(hop_of("sips:bob@192.0.2.2;transport=tcp", &h), 0);
+	assert_int_equal(h.addr_transport, SIPD_TP_TLS);
+	/* maddr names the host instead */
+	assert_int_equal(hop_of("sip:proxy.example.com;maddr=192.0.2.7;lr", &h), 0);
+	assert_true(h.numeric);
+	assert_true(eq(h.host, "192.0.2.7"));
+	assert_int_equal(hop_of("sip:192.0.2.7;maddr=proxy.example.com", &h), 0);
+	assert_false(h.numeric);
+	assert_true(eq(h.host, "proxy.example.com"));
+	/* a name: the transport and port for the lookup, nothing to send to */
+	assert_int_equal(hop_of("sip:p1.example.com:5070;transport=udp;lr", &h), 0);
+	assert_false(h.numeric);
+	assert_true(eq(h.host, "p1.example.com"));
+	assert_int_equal(h.transport, SIPD_TP_UDP);
+	assert_int_equal(h.port, 5070);
+	/* not ours */
+	assert_int_equal(hop_of("sip:192.0.2.1;transport=sctp", &h), SIPD_EINVAL);
+	assert_int_equal(hop_of("tel:+15551234", &h), SIPD_EINVAL);
+	assert_int_equal(sipd_uri_hop(NULL, &h), SIPD_EINVAL);
+}
+
 static void rfc3261_12_2_1_1_strict_routing(void **state)
 {
 	(void)state;
@@ -523,6 +577,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_12_1_2_uac_creates_early_then_confirmed),
 		cmocka_unit_test(rfc3261_12_2_1_1_loose_routing),
 		cmocka_unit_test(rfc3261_12_2_1_1_strict_routing),
+		cmocka_unit_test(rfc3263_4_1_next_hop_of_a_uri),
 		cmocka_unit_test(rfc3261_12_2_2_cseq_rules_and_target_refresh),
 		cmocka_unit_test(rfc5057_usages_share_a_dialog),
 		cmocka_unit_test(dialog_table_limit),
