@@ -76,7 +76,10 @@ struct sipd_stack *sipd_runtime_stack(struct sipd_runtime *rt);
 struct uv_loop_s *sipd_runtime_loop(struct sipd_runtime *rt);
 /* The current time of the runtime's clock, in the stack's milliseconds. */
 uint64_t sipd_runtime_now(struct sipd_runtime *rt);
-/* The i-th listener's local address (with the port actually bound). */
+/* The i-th listener's local address (with the port actually bound), as
+ * Via, Contact and SDP name it: for a listener bound to every address
+ * (0.0.0.0, ::), the address this host sends from by default in that family
+ * (the loopback one when it has no route), the socket staying bound to all. */
 const struct sipd_local *sipd_runtime_local(struct sipd_runtime *rt, size_t i);
 /* After calling into the stack from outside a stack callback (e.g. from a
  * timer of the application), re-arm the runtime's timer. */

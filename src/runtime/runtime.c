@@ -3,6 +3,8 @@
 /* The libuv runtime: listeners, connections, the clock and the stack's timer.
  * This is the only place of the library that does I/O. */
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -652,6 +654,37 @@ static int tls_setup(struct sipd_runtime *rt, const struct sipd_runtime_config *
 	return 0;
 }
 
+/* The address this host sends from by default in a family (the source the
+ * kernel picks towards a documentation address: connecting a datagram socket
+ * sends nothing), or the loopback address when there is no route at all. */
+static void primary_address(struct sipd_addr *a)
+{
+	uint16_t port = a->port;
+	struct sipd_addr probe;
+	sipd_addr_parse(&probe, a->family == 6 ? "2001:db8::1" : "192.0.2.1",
+	                a->family == 6 ? 11 : 9);
+	probe.port = 9;
+	struct sockaddr_storage ss;
+	to_sockaddr(&probe, &ss);
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	socklen_t sl = sizeof ss;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, a->family == 6 ? sizeof(struct sockaddr_in6)
+	                                                                 : sizeof(struct sockaddr_in)) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl))
+		sipd_addr_parse(a, a->family == 6 ? "::1" : "127.0.0.1", a->family == 6 ? 3 : 9);
+	else
+		from_sockaddr((struct sockaddr *)&ss, a);
+	if (fd >= 0)
+		close(fd);
+	a->port = port;
+}
+
+static bool unspecified(const struct sipd_addr *a)
+{
+	static const uint8_t zero[16];
+	return !memcmp(a->ip, zero, a->family == 6 ? 16 : 4);
+}
+
 static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, char *errbuf,
                          size_t errlen)
 {
@@ -699,6 +732,10 @@ static int open_listener(struct sipd_runtime *rt, size_t i, const char *spec, ch
 	else
 		uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&ss, &sl);
 	from_sockaddr((struct sockaddr *)&ss, &l->local.addr);
+	/* bound to every address (0.0.0.0, ::): Via, Contact and SDP must
+	 * name one a peer can reach instead */
+	if (unspecified(&l->local.addr))
+		primary_address(&l->local.addr);
 	rt->locals[i] = l->local;
 	return 0;
 }
