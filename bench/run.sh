@@ -780,6 +780,9 @@ if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 	MEASURED_AT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
 	[ -z "$(git -C "$ROOT" status --porcelain -- src include tools 2>/dev/null)" ] ||
 		MEASURED_AT="$MEASURED_AT with uncommitted changes under src/, include/ or tools/"
+	# the sections record it too: the programs were built from it, whatever
+	# is committed while they run
+	export MEASURED_AT
 	for s in $MEASURE; do
 		"section_${s}_run"
 	done

@@ -87,7 +87,8 @@ scale_run() {
 	started=$(date +%s)
 	: > "$SCALE_TSV.new"
 	printf 'config\t%s\t%s\t%s\t%s\n' "$S_CALLS" "$S_RATE" "$(getconf CLK_TCK)" \
-		"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)" >> "$SCALE_TSV.new"
+		"${MEASURED_AT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)}" \
+		>> "$SCALE_TSV.new"
 	for run in $(seq 1 "$S_RUNS"); do
 		echo "== bench/scale: run $run/$S_RUNS: $S_CALLS calls at $S_RATE calls/s with $(echo "$S_HELD" | tr ' ' '/') held, side by side $(since)"
 		jobs=
