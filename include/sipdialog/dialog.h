@@ -152,11 +152,12 @@ void sipd_dialog_usage_add(struct sipd_dialog *d);
 unsigned sipd_dialog_usage_release(struct sipd_dialog *d, enum sipd_dialog_reason why);
 unsigned sipd_dialog_usages(const struct sipd_dialog *d);
 
-/* An early dialog is confirmed by a 2xx (§12.1.2, §13.2.2.4): its route set
- * is recomputed from the 2xx's Record-Route (reversed) and its remote target
- * taken from the 2xx's Contact. For a confirmed dialog only the remote target
- * is refreshed (a 2xx to a target refresh request, §12.2.1.2). Returns 0, or
- * SIPD_ENOMEM (the dialog is left as it was). */
+/* An early dialog is confirmed by a 2xx to its INVITE (§12.1.2, §13.2.2.4):
+ * its route set is recomputed from the 2xx's Record-Route (reversed) and its
+ * remote target taken from the 2xx's Contact. Any other response (a 2xx to
+ * an UPDATE in the early dialog, RFC 3311 §1; any response in a confirmed
+ * dialog) only refreshes the remote target from its Contact (§12.2.1.2).
+ * Returns 0, or SIPD_ENOMEM (the dialog is left as it was). */
 int sipd_dialog_update_from_response(struct sipd_dialog *d, const struct sipd_msg *resp);
 /* The UAS sent its 2xx (or a NOTIFY confirmed a subscription): confirmed. */
 void sipd_dialog_confirm(struct sipd_dialog *d);

@@ -505,7 +505,11 @@ int sipd_dialog_update_from_response(struct sipd_dialog *d, const struct sipd_ms
 	bool have_target = contact_uri(resp, &p.target) == 0;
 	if (!have_target)
 		p.target = dyn_of(d, d->target);
-	bool ok2xx = resp->status >= 200 && resp->status < 300;
+	/* Only the 2xx to the INVITE confirms an early dialog; that of an
+	 * UPDATE or PRACK within it changes the target only (RFC 3311 §1:
+	 * UPDATE has no impact on the state of the dialog) */
+	bool ok2xx = resp->status >= 200 && resp->status < 300 &&
+	             resp->cseq.method == SIPD_METHOD_INVITE;
 	if (d->state == SIPD_DIALOG_EARLY && ok2xx && d->role == SIPD_DIALOG_UAC) {
 		/* §12.1.2, §13.2.2.4: the 2xx decides the route set */
 		int rc = record_routes(resp, &p);

@@ -380,14 +380,24 @@ static int send_response(struct sipd_session *s, struct sipd_txn *tx, unsigned c
 	/* our Contact is the dialog's: a UAS session makes its dialog before it
 	 * answers anything, a UAC session answers only within its dialog */
 	struct sipd_str us = contact && s->d ? sipd_dialog_local_contact(s->d) : SIPD_STR_NULL;
+	/* §12.1.1: what makes the dialog (a 1xx with our tag, the 2xx) carries
+	 * the INVITE's Record-Route values, in their order, so that the caller
+	 * has the route set we have */
+	const struct sipd_msg *inv = tx == s->invite && code > 100 && code < 300 ? sipd_txn_request(tx)
+	                                                                         : NULL;
+	const struct sipd_hdr *rr = inv ? sipd_msg_find(inv, SIPD_HDR_RECORD_ROUTE) : NULL;
 	size_t need = (us.len ? us.len + 16 : 0) + (extra ? strlen(extra) : 0) +
 	              (allow ? strlen(allow) + 16 : 0) + (mine ? strlen(mine) : 0) + 1;
+	for (const struct sipd_hdr *h = rr; h; h = sipd_msg_find_next(inv, h))
+		need += h->value.len + 16;
 	char local[1024];
 	char *hdrs = need <= sizeof local ? local : malloc(need);
 	if (!hdrs)
 		return SIPD_ENOMEM;
 	struct sipd_buf b;
 	sipd_buf_init(&b, hdrs, need);
+	for (const struct sipd_hdr *h = rr; h; h = sipd_msg_find_next(inv, h))
+		sipd_build_header(&b, "Record-Route", h->value);
 	if (us.len) {
 		sipd_buf_puts(&b, "Contact: <");
 		sipd_buf_putstr(&b, us);

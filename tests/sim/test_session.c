@@ -363,9 +363,10 @@ static void rfc3261_12_2_1_1_bye_goes_to_the_next_hop(void **state)
 	/* the remote target: the caller's Contact, here another address than
 	 * the one the INVITE came from (a proxy that does not record-route) */
 	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@10.0.0.3>\r\n", false, NULL), 2);
-	/* with a route set, its first entry (loose routing) */
+	/* with a route set, its first entry (loose routing); the caller's first
+	 * is the last, a name, so its ACK goes where its INVITE went */
 	assert_int_equal(callee_bye_goes_to("Contact: <sip:a@10.0.0.1>\r\n"
-	                                    "Record-Route: <sip:10.0.0.3;lr>\r\n",
+	                                    "Record-Route: <sip:10.0.0.3;lr>, <sip:p.example.com;lr>\r\n",
 	                                    false, "Route: <sip:10.0.0.3;lr>"),
 	                 2);
 	/* a port and a transport parameter are those of the URI: 10.0.0.3:5060
@@ -401,6 +402,44 @@ static void rfc3261_13_2_2_4_ack_goes_to_the_2xx_contact(void **state)
 	sim_run(&sim, sim.now + 2000);
 	assert_true(sim_count(&sim, 1, "SIP/2.0 200") > 1);
 	assert_int_equal(sim_count_to(&sim, 0, 2, "ACK "), sim_count(&sim, 1, "SIP/2.0 200"));
+	teardown_call(&sim);
+}
+
+/* §12.1.1: the responses that make the dialog (the 180, the 2xx) carry the
+ * INVITE's Record-Route values, in order, so that the caller's route set is
+ * the callee's reversed (§12.1.2); the routes name hosts, so the requests
+ * within still go where the INVITE went. */
+static void rfc3261_12_1_1_responses_carry_record_route(void **state)
+{
+	(void)state;
+	static const char rr[] = "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
+	                         "Record-Route: <sip:p3.example.com;lr>\r\n";
+	struct sim sim;
+	setup_call(&sim, 63, ANSWER);
+	start_invite_with(&sim, "Contact: <sip:a@10.0.0.1>\r\n"
+	                        "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
+	                        "Record-Route: <sip:p3.example.com;lr>\r\n");
+	sim_run(&sim, sim.now + 100);
+	assert_non_null(caller.d);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	/* the 2xx (node 1's last packet) carries them as they came */
+	assert_true(!strncmp(sim.last[1], "SIP/2.0 200", 11));
+	assert_non_null(strstr(sim.last[1], rr));
+	/* the caller's route set: reversed */
+	assert_int_equal(sipd_dialog_route_count(caller.d), 3);
+	assert_true(eq(sipd_dialog_route(caller.d, 0), "<sip:p3.example.com;lr>"));
+	assert_true(eq(sipd_dialog_route(caller.d, 2), "<sip:p1.example.com;lr>"));
+	/* the callee's: in order */
+	const struct sipd_dialog *cd = sipd_session_dialog(callee.s);
+	assert_int_equal(sipd_dialog_route_count(cd), 3);
+	assert_true(eq(sipd_dialog_route(cd, 0), "<sip:p1.example.com;lr>"));
+	/* a re-INVITE's 2xx does not carry them: the route set is fixed */
+	assert_int_equal(caller_send(&sim, "INVITE", 0, NULL, OFFER_SDP), 200);
+	assert_null(strstr(sim.last[1], "Record-Route"));
+	uint32_t seq;
+	sipd_dialog_local_seq(caller.d, &seq);
+	caller_send(&sim, "ACK", seq, NULL, NULL);
+	assert_int_equal(caller_send(&sim, "BYE", 0, NULL, NULL), 200);
 	teardown_call(&sim);
 }
 
@@ -1097,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_13_basic_call_and_bye_with_reason),
 		cmocka_unit_test(rfc3261_13_3_1_4_no_ack_then_bye),
 		cmocka_unit_test(rfc3261_12_2_1_1_bye_goes_to_the_next_hop),
+		cmocka_unit_test(rfc3261_12_1_1_responses_carry_record_route),
 		cmocka_unit_test(rfc3261_13_2_2_4_ack_goes_to_the_2xx_contact),
 		cmocka_unit_test(rfc6026_8_7_transport_gone_before_ack),
 		cmocka_unit_test(rfc3261_14_2_reinvite_defaults_and_rules),

@@ -386,6 +386,48 @@ static void rfc3261_15_callee_ends_early_dialog_with_final_response(void **state
 	teardown();
 }
 
+/* RFC 3311 §1: "UPDATE ... has no impact on the state of a dialog". An
+ * UPDATE in the early dialog, from the caller and then from the callee, is
+ * answered 2xx; both dialogs stay early, and the 2xx to the INVITE confirms
+ * them afterwards (§13.2.2.4): the call goes on and ends with BYE. */
+static void rfc3311_1_early_update_leaves_the_dialog_early(void **state)
+{
+	(void)state;
+	world(65, 0, 0, 0);
+	N[1].mode = HOLD;
+	call(OFFER_SDP, "Allow: INVITE, ACK, BYE, CANCEL, UPDATE, PRACK\r\nRequire: 100rel\r\n",
+	     NULL);
+	sim_run(&S, S.now + 100);
+	assert_non_null(N[1].s);
+	assert_int_equal(sipd_session_progress(N[1].s, 183, str(ANSWER_SDP), S.now), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(N[0].last, SIPD_SESSION_EARLY);
+	/* the caller's UPDATE, then the callee's, each with an offer */
+	assert_int_equal(sipd_session_modify(N[0].s, str(HOLD_SDP), true, S.now), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(N[0].nmodified, 1);
+	assert_int_equal(N[0].modified[0], 200);
+	assert_int_equal(sipd_dialog_state(sipd_session_dialog(N[0].s)), SIPD_DIALOG_EARLY);
+	assert_int_equal(sipd_session_modify(N[1].s, str(OFFER_SDP), true, S.now), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(N[1].nmodified, 1);
+	assert_int_equal(N[1].modified[0], 200);
+	assert_int_equal(sipd_dialog_state(sipd_session_dialog(N[1].s)), SIPD_DIALOG_EARLY);
+	assert_int_equal(N[0].last, SIPD_SESSION_EARLY);
+	/* the callee answers the INVITE: both confirmed */
+	assert_int_equal(sipd_session_accept(N[1].s, SIPD_STR_NULL, S.now), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(N[0].last, SIPD_SESSION_CONFIRMED);
+	assert_int_equal(N[1].last, SIPD_SESSION_CONFIRMED);
+	assert_int_equal(sim_count(&S, 0, "ACK"), 1);
+	assert_int_equal(sipd_session_bye(N[0].s, NULL, S.now), 0);
+	sim_run(&S, S.now + 100);
+	assert_int_equal(N[0].last, SIPD_SESSION_TERMINATED);
+	assert_int_equal(N[1].last, SIPD_SESSION_TERMINATED);
+	assert_int_equal(N[1].end, SIPD_SESSION_END_BYE_REMOTE);
+	teardown();
+}
+
 /* RFC 3261 §15, §9.1: the callee's 2xx never reaches the caller, so the
  * callee gives up waiting for the ACK and BYEs (§13.3.1.4); to the caller
  * that BYE ends an early dialog while its INVITE is still in Proceeding,
@@ -1060,6 +1102,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3261_15_callee_ends_early_dialog_with_final_response),
+		cmocka_unit_test(rfc3311_1_early_update_leaves_the_dialog_early),
 		cmocka_unit_test(rfc3261_9_1_caller_cancels_invite_when_early_dialog_byed),
 		cmocka_unit_test(rfc3311_5_2_refresh_by_update_gets_2xx_without_offer),
 		cmocka_unit_test(rfc3311_5_2_491_only_for_update_with_offer),
