@@ -137,6 +137,15 @@ static void on_2xx(struct sipd_invite *inv, const struct sipd_msg *resp, uint64_
 	/* the first 2xx of a fork creates its dialog confirmed, or confirms
 	 * its early one; later ones are retransmissions */
 	struct sipd_dialog *d = find_fork(inv, resp->to.tag);
+	if (!d) {
+		/* a fork we lost and BYEd: its dialog stays, ended, until that BYE
+		 * is over, and each copy of its 2xx is ACKed again meanwhile */
+		struct sipd_dialog *lost = sipd_dialogs_match_response(inv->t, resp);
+		if (lost && sipd_dialog_state(lost) == SIPD_DIALOG_TERMINATED) {
+			dialog_send(inv, lost, "ACK", inv->cseq, true, NULL, NULL, now, SIPD_STR_NULL);
+			return;
+		}
+	}
 	bool first_time = !d || sipd_dialog_state(d) == SIPD_DIALOG_EARLY;
 	if (!d)
 		d = fork_for(inv, resp);

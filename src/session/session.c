@@ -911,6 +911,14 @@ static bool has_pending_method(const struct sipd_session *s, enum sipd_method m)
 	return false;
 }
 
+/* §14.1: "a UAC MUST NOT initiate a new INVITE transaction within a dialog
+ * while another INVITE transaction is in progress in either direction": the
+ * peer's INVITE still unanswered, or its ACK not in yet. */
+static bool peer_invite_in_progress(const struct sipd_session *s)
+{
+	return s->wait_ack || has_pending_method(s, SIPD_METHOD_INVITE);
+}
+
 /* The default answers when the application does not take a request. */
 static void default_answer(struct sipd_session *s, struct sipd_txn *tx,
                            const struct sipd_msg *req)
@@ -1633,12 +1641,16 @@ static int send_modify(struct sipd_session *s)
 
 static void glare_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 {
-	(void)t;
-	(void)now;
 	struct sipd_session *s = arg;
 	if (s->state == SIPD_SESSION_TERMINATED || !s->modifying)
 		return;
-	/* still an offer of theirs pending: wait for it to settle */
+	/* §14.1: their INVITE (the one that crossed ours, or a later one) is
+	 * still in progress: the re-INVITE waits until it is over, looking
+	 * again every 100 ms (the session's end stops it) */
+	if (!s->mod->update && peer_invite_in_progress(s) &&
+	    sipd_stack_timer_arm(s->env.stack, t, now + 100) == 0)
+		return;
+	/* an offer of theirs still pending fails it */
 	if (send_modify(s)) {
 		s->modifying = false;
 		if (CB(s, modified))
@@ -1654,7 +1666,8 @@ int sipd_session_modify(struct sipd_session *s, struct sipd_str offer, bool upda
 	 * answered (through a reliable provisional and PRACK) */
 	bool early_update = update && s->state == SIPD_SESSION_EARLY && s->d;
 	if ((s->state != SIPD_SESSION_CONFIRMED && !early_update) || s->modifying || s->wait_ack ||
-	    !offer.len || sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
+	    (!update && peer_invite_in_progress(s)) || !offer.len ||
+	    sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
 		return SIPD_ESTATE;
 	struct modify *m = modify_state(s);
 	if (!m || keep_copy(&m->offer, &m->len, offer))
@@ -1738,7 +1751,8 @@ static void st_fired(void *arg, struct sipd_stack_timer *t, uint64_t now)
 		s->stx->refresh_sent = true;
 		/* whatever happens to the refresh, the session ends in time */
 		sipd_stack_timer_arm(s->env.stack, &s->stx->timer, sipd_st_expire_at(&s->stx->st, s->stx->base));
-		if (s->modifying || s->wait_ack || sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
+		if (s->modifying || peer_invite_in_progress(s) ||
+		    sipd_oa_state(&s->oa) != SIPD_OA_STABLE)
 			return; /* an exchange under way refreshes too when it succeeds */
 		/* UPDATE without a body when the peer allows it, else re-INVITE with
 		 * our description again */

@@ -548,6 +548,51 @@ static void rfc3261_14_2_reinvite_defaults_and_rules(void **state)
 	teardown_call(&sim);
 }
 
+/* §14.1: no re-INVITE of ours while the peer's is in progress. The caller's
+ * re-INVITE without an offer is held by the application (the offer/answer
+ * state stays stable): the callee's own re-INVITE is refused (SIPD_ESTATE),
+ * and so it is while the ACK of its 2xx is awaited; UPDATE is not an INVITE
+ * and may go. Once the ACK is in, the re-INVITE goes. */
+static void rfc3261_14_1_no_reinvite_while_peer_invite_in_progress(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 64, ANSWER);
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_CONFIRMED);
+	callee.take_requests = true;
+	assert_int_equal(caller_send(&sim, "INVITE", 0, NULL, NULL), 0); /* held */
+	assert_non_null(callee.held);
+	assert_int_equal(sipd_oa_state(sipd_session_oa(callee.s)), SIPD_OA_STABLE);
+	assert_int_equal(sipd_session_modify(callee.s, (struct sipd_str){ANSWER_SDP,
+	                                                                  strlen(ANSWER_SDP)},
+	                                     false, sim.now),
+	                 SIPD_ESTATE);
+	/* the 2xx with our offer: still in progress until the ACK */
+	assert_int_equal(sipd_session_respond(callee.s, callee.held, 200,
+	                                      (struct sipd_str){ANSWER_SDP, strlen(ANSWER_SDP)},
+	                                      sim.now),
+	                 0);
+	sim_run(&sim, sim.now + 10);
+	assert_int_equal(sipd_session_modify(callee.s, (struct sipd_str){ANSWER_SDP,
+	                                                                  strlen(ANSWER_SDP)},
+	                                     false, sim.now),
+	                 SIPD_ESTATE);
+	uint32_t seq;
+	sipd_dialog_local_seq(caller.d, &seq);
+	caller_send(&sim, "ACK", seq, NULL, OFFER_SDP);
+	assert_int_equal(sipd_oa_state(sipd_session_oa(callee.s)), SIPD_OA_STABLE);
+	size_t before = sim_count(&sim, 1, "INVITE ");
+	assert_int_equal(sipd_session_modify(callee.s, (struct sipd_str){ANSWER_SDP,
+	                                                                  strlen(ANSWER_SDP)},
+	                                     false, sim.now),
+	                 0);
+	sim_run(&sim, sim.now + 100);
+	assert_int_equal(sim_count(&sim, 1, "INVITE "), before + 1);
+	teardown_call(&sim);
+}
+
 static void rfc3261_default_answers_in_session(void **state)
 {
 	(void)state;
@@ -1140,6 +1185,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_13_2_2_4_ack_goes_to_the_2xx_contact),
 		cmocka_unit_test(rfc6026_8_7_transport_gone_before_ack),
 		cmocka_unit_test(rfc3261_14_2_reinvite_defaults_and_rules),
+		cmocka_unit_test(rfc3261_14_1_no_reinvite_while_peer_invite_in_progress),
 		cmocka_unit_test(rfc3261_default_answers_in_session),
 		cmocka_unit_test(rfc3261_9_2_cancel_ends_session_487),
 		cmocka_unit_test(rfc3261_15_callee_bye_waits_for_ack),
