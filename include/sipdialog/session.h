@@ -91,6 +91,12 @@ enum sipd_sdp_dir {
 enum sipd_sdp_dir sipd_sdp_direction(struct sipd_str sdp);
 /* Is this offer putting the call on hold (sendonly or inactive, RFC 3264 §8.4)? */
 bool sipd_sdp_is_hold(struct sipd_str sdp);
+/* An answer that refuses every stream of `offer` (RFC 3264 §6: each of its
+ * m= lines again, in order, with port 0 and the formats offered), for an
+ * offer that must get an answer and cannot be accepted (RFC 3261 §13.2.2.4,
+ * RFC 3262 §5). Written into out; returns its length, SIPD_EINVAL when the
+ * offer has no m= line, or SIPD_ENOSPC. */
+int sipd_sdp_refuse(struct sipd_str offer, char *out, size_t cap);
 
 /* ---------------------------------------------------------------- INVITE sessions */
 
@@ -157,8 +163,11 @@ struct sipd_session_callbacks {
 	void (*modified)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);
 	/* UAC, an offer from the callee: in the 2xx to our INVITE without offer
 	 * (late offer), or in a reliable provisional (RFC 3262 §5); return the
-	 * answer, which the ACK or the PRACK carries (§13.2.1). NULL or empty:
-	 * none is sent and the offer is rolled back. */
+	 * answer, which the ACK or the PRACK carries (§13.2.1). Empty: the offer
+	 * is refused with an answer that refuses every stream (sipd_sdp_refuse,
+	 * RFC 3264 §6); after the ACK of a 2xx, a BYE ends the call
+	 * (§13.2.2.4); after a PRACK the call goes on, for the application to
+	 * end. */
 	struct sipd_str (*answer)(void *arg, struct sipd_session *s, struct sipd_str offer);
 	/* The final response to a request of sipd_session_request(). */
 	void (*response)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);

@@ -3,6 +3,8 @@
  * bodies as opaque. */
 #include <string.h>
 
+#include <sipdialog/msg.h>
+
 #include <sipdialog/session.h>
 
 static enum sipd_sdp_dir dir_of(struct sipd_str attr, bool *found)
@@ -90,4 +92,36 @@ bool sipd_sdp_is_hold(struct sipd_str sdp)
 {
 	enum sipd_sdp_dir d = sipd_sdp_direction(sdp);
 	return d == SIPD_SDP_SENDONLY || d == SIPD_SDP_INACTIVE;
+}
+
+int sipd_sdp_refuse(struct sipd_str offer, char *out, size_t cap)
+{
+	struct sipd_buf b;
+	sipd_buf_init(&b, out, cap);
+	sipd_buf_puts(&b, "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n");
+	size_t media = 0;
+	const char *p = offer.p, *end = offer.p ? offer.p + offer.len : NULL;
+	while (p && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		struct sipd_str line = {p, (size_t)((eol ? eol : end) - p)};
+		p = eol ? eol + 1 : end;
+		if (line.len && line.p[line.len - 1] == '\r')
+			line.len--;
+		if (line.len < 2 || line.p[0] != 'm' || line.p[1] != '=')
+			continue;
+		/* "m=<media> <port>[/<count>] <proto> <fmt> ...": the port goes */
+		const char *sp1 = memchr(line.p, ' ', line.len);
+		const char *rest = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line.p + line.len - sp1 - 1)) : NULL;
+		if (!rest)
+			return SIPD_EINVAL;
+		sipd_buf_put(&b, line.p, (size_t)(sp1 - line.p));
+		sipd_buf_puts(&b, " 0");
+		sipd_buf_put(&b, rest, (size_t)(line.p + line.len - rest));
+		sipd_buf_puts(&b, "\r\n");
+		media++;
+	}
+	if (!media)
+		return SIPD_EINVAL;
+	long n = sipd_buf_result(&b);
+	return n < 0 ? SIPD_ENOSPC : (int)n;
 }

@@ -59,6 +59,7 @@ struct sipd_session {
 	bool uas;
 	bool wait_ack;      /* our 2xx to an INVITE is out, its ACK not in */
 	bool offer_in_2xx;  /* that 2xx carried our offer: the ACK brings the answer */
+	bool refused;       /* UAC: we refused the offer of the 2xx: BYE after the ACK */
 	bool bye_pending;   /* asked to BYE while waiting for the ACK (§15) */
 	bool cancelled;          /* UAC: we sent CANCEL: a crossing 2xx is ACKed, then BYEd */
 	uint8_t cancel_end;      /* how the session ends once the CANCEL took effect */
@@ -1263,6 +1264,28 @@ static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *me
 static void generic_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
                        const struct sipd_msg *resp);
 
+/* Our answer to the peer's offer, which the engine has taken: the
+ * application's, or when it has none, one that refuses every stream (RFC
+ * 3264 §6), since an offer in a 2xx or a reliable provisional must be
+ * answered (RFC 3261 §13.2.2.4, RFC 3262 §5); *refused says which. Returns 0,
+ * or non-zero with the offer rolled back (no memory, or an offer without m=
+ * line to refuse). */
+static int answer_offer(struct sipd_session *s, struct sipd_str offer, bool *refused)
+{
+	struct sipd_str a = CB(s, answer) ? CB(s, answer)(s->arg, s, offer) : SIPD_STR_NULL;
+	char none[1024];
+	*refused = !a.len;
+	if (*refused) {
+		int n = sipd_sdp_refuse(offer, none, sizeof none);
+		a = (struct sipd_str){none, n > 0 ? (size_t)n : 0};
+	}
+	if (!a.len || sipd_oa_send_answer(&s->oa, a)) {
+		sipd_oa_rollback(&s->oa);
+		return -1;
+	}
+	return 0;
+}
+
 /* RFC 3262 §4: PRACK each reliable provisional once, in order, per fork;
  * returns false for a retransmission or one out of order (ignored). */
 static bool uac_reliable(struct sipd_session *s, struct sipd_dialog *d, const struct sipd_msg *resp)
@@ -1297,11 +1320,9 @@ static bool uac_reliable(struct sipd_session *s, struct sipd_dialog *d, const st
 		if (sipd_oa_state(&s->oa) == SIPD_OA_HAVE_LOCAL_OFFER) {
 			sipd_oa_recv_answer(&s->oa, resp->body);
 		} else if (sipd_oa_recv_offer(&s->oa, resp->body) == 0) {
-			struct sipd_str a = CB(s, answer) ? CB(s, answer)(s->arg, s, resp->body) : SIPD_STR_NULL;
-			if (a.len && sipd_oa_send_answer(&s->oa, a) == 0)
+			bool refused;
+			if (answer_offer(s, resp->body, &refused) == 0)
 				body = sipd_oa_local(&s->oa);
-			else
-				sipd_oa_rollback(&s->oa);
 		}
 	}
 	char rack[64];
@@ -1359,11 +1380,14 @@ static struct sipd_str uac_ack_body(void *arg, struct sipd_invite *inv, struct s
 	/* late offer: the 2xx has the offer, the ACK our answer (§13.2.1) */
 	if (!sipd_msg_has_session_body(resp) || sipd_oa_recv_offer(&s->oa, resp->body))
 		return SIPD_STR_NULL;
-	struct sipd_str answer = CB(s, answer) ? CB(s, answer)(s->arg, s, resp->body) : SIPD_STR_NULL;
-	if (!answer.len || sipd_oa_send_answer(&s->oa, answer)) {
-		sipd_oa_rollback(&s->oa);
+	bool refused;
+	int rc = answer_offer(s, resp->body, &refused);
+	/* §13.2.2.4: "If the offer in the 2xx response is not acceptable, the
+	 * UAC core MUST generate a valid answer in the ACK and then send a BYE
+	 * immediately" */
+	s->refused = refused;
+	if (rc)
 		return SIPD_STR_NULL;
-	}
 	s->offer_in_2xx = true; /* remembered for the ACK of a retransmitted 2xx */
 	return sipd_oa_local(&s->oa);
 }
@@ -1399,6 +1423,12 @@ static void uac_answered(void *arg, struct sipd_invite *inv, struct sipd_dialog 
 		return;
 	}
 	set_state(s, SIPD_SESSION_CONFIRMED, SIPD_SESSION_END_NONE, resp);
+	if (s->refused && s->state == SIPD_SESSION_CONFIRMED) {
+		/* §13.2.2.4: the offer of the 2xx refused in the ACK, then BYE */
+		set_bye_reason(s, "SIP;cause=488;text=\"Not Acceptable Here\"");
+		send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
+		return;
+	}
 	if (s->bye_pending)
 		send_bye(s, SIPD_SESSION_END_BYE_LOCAL);
 }

@@ -657,6 +657,7 @@ struct ucaller {
 	int modified_codes[4];
 	int nmodified;
 	bool late_answer;
+	bool refuse; /* the answer callback has no answer */
 };
 static struct ucaller uc;
 
@@ -686,7 +687,7 @@ static struct sipd_str uc_answer(void *arg, struct sipd_session *s, struct sipd_
 	(void)s;
 	(void)offer;
 	uc.late_answer = true;
-	return (struct sipd_str){LATE_ANSWER, strlen(LATE_ANSWER)};
+	return uc.refuse ? SIPD_STR_NULL : (struct sipd_str){LATE_ANSWER, strlen(LATE_ANSWER)};
 }
 
 static const struct sipd_session_callbacks uc_cb = {.size = sizeof uc_cb,
@@ -798,6 +799,40 @@ static void rfc3261_13_2_1_late_offer_answer_in_ack(void **state)
 	assert_int_equal(sipd_oa_state(coa), SIPD_OA_STABLE);
 	assert_true(eq(sipd_oa_local(coa), ANSWER_SDP)); /* its offer */
 	assert_true(eq(sipd_oa_remote(coa), LATE_ANSWER)); /* the answer from the ACK */
+	teardown_two(&sim);
+}
+
+/* §13.2.2.4: "If the offer in the 2xx response is not acceptable, the UAC
+ * core MUST generate a valid answer in the ACK and then send a BYE
+ * immediately." The application has no answer to the late offer: the ACK
+ * refuses its stream (RFC 3264 §6, port 0), and a BYE with a Reason
+ * follows. */
+static void rfc3261_13_2_2_4_refused_offer_in_2xx_answered_then_byed(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_two_sessions(&sim, 35, ANSWER);
+	start_uac(&sim, NULL);
+	uc.refuse = true; /* start_uac clears uc; the 2xx comes later */
+	sim_run(&sim, sim.now + 200);
+	assert_true(uc.late_answer);
+	assert_int_equal(sim_count(&sim, 0, "ACK "), 1);
+	/* the callee took the ACK's answer (its engine, closed by the BYE
+	 * since, keeps it) */
+	const struct sipd_oa *coa = sipd_session_oa(callee.s);
+	assert_int_equal(sipd_oa_state(coa), SIPD_OA_CLOSED);
+	struct sipd_str got = sipd_oa_remote(coa);
+	char text[512];
+	assert_true(got.len < sizeof text);
+	memcpy(text, got.p, got.len);
+	text[got.len] = 0;
+	assert_non_null(strstr(text, "\r\nm=audio 0 RTP/AVP 0\r\n"));
+	/* then the BYE, with its Reason: both ended */
+	assert_int_equal(sim_count(&sim, 0, "BYE "), 1);
+	assert_int_equal(uc.last, SIPD_SESSION_TERMINATED);
+	assert_int_equal(uc.end, SIPD_SESSION_END_BYE_LOCAL);
+	assert_int_equal(callee.end, SIPD_SESSION_END_BYE_REMOTE);
+	assert_true(callee.end_had_reason);
 	teardown_two(&sim);
 }
 
@@ -1191,6 +1226,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_15_callee_bye_waits_for_ack),
 		cmocka_unit_test(rfc3261_13_uac_session_call_and_bye),
 		cmocka_unit_test(rfc3261_13_2_1_late_offer_answer_in_ack),
+		cmocka_unit_test(rfc3261_13_2_2_4_refused_offer_in_2xx_answered_then_byed),
 		cmocka_unit_test(rfc3261_9_1_uac_cancel),
 		cmocka_unit_test(rfc3261_9_1_cancel_crossing_2xx_is_acked_and_byed),
 		cmocka_unit_test(rfc3261_13_2_2_4_2xx_after_our_bye_acked_again),

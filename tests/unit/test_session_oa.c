@@ -192,9 +192,35 @@ static void oa_shared_between_paired_engines(void **state)
 	sipd_oa_free(&a);
 }
 
+/* RFC 3264 §6: an answer refusing every stream: the offer's m= lines in
+ * order, port 0, the formats kept; a session part of its own. */
+static void rfc3264_6_refusing_answer(void **state)
+{
+	(void)state;
+	static const char offer[] = "v=0\r\no=a 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\n"
+	                            "t=0 0\r\nm=audio 49170/2 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\n"
+	                            "m=video 51372 RTP/SAVP 31\nm=application 9 TCP/BFCP *\r\n";
+	char out[512];
+	int n = sipd_sdp_refuse((struct sipd_str){offer, strlen(offer)}, out, sizeof out);
+	static const char want[] = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\n"
+	                           "t=0 0\r\nm=audio 0 RTP/AVP 0 8 101\r\nm=video 0 RTP/SAVP 31\r\n"
+	                           "m=application 0 TCP/BFCP *\r\n";
+	assert_int_equal(n, (int)strlen(want));
+	assert_memory_equal(out, want, strlen(want));
+	/* too small a buffer; no m= line; a bad m= line */
+	assert_int_equal(sipd_sdp_refuse((struct sipd_str){offer, strlen(offer)}, out, 40),
+	                 SIPD_ENOSPC);
+	assert_int_equal(sipd_sdp_refuse((struct sipd_str){"v=0\r\n", 5}, out, sizeof out),
+	                 SIPD_EINVAL);
+	assert_int_equal(sipd_sdp_refuse((struct sipd_str){"m=audio\r\n", 9}, out, sizeof out),
+	                 SIPD_EINVAL);
+	assert_int_equal(sipd_sdp_refuse(SIPD_STR_NULL, out, sizeof out), SIPD_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rfc3264_6_refusing_answer),
 		cmocka_unit_test(rfc3264_4_offer_then_answer),
 		cmocka_unit_test(rfc6337_3_1_rollback_after_failed_reoffer),
 		cmocka_unit_test(rfc3261_20_11_session_body),
