@@ -167,7 +167,9 @@ struct sipd_session_callbacks {
 	 * is refused with an answer that refuses every stream (sipd_sdp_refuse,
 	 * RFC 3264 §6); after the ACK of a 2xx, a BYE ends the call
 	 * (§13.2.2.4); after a PRACK the call goes on, for the application to
-	 * end. */
+	 * end. No callback: the offer is rolled back and the ACK or PRACK
+	 * carries no answer (this library's B2BUA, which cannot answer a late
+	 * offer in the ACK of the B leg). */
 	struct sipd_str (*answer)(void *arg, struct sipd_session *s, struct sipd_str offer);
 	/* The final response to a request of sipd_session_request(). */
 	void (*response)(void *arg, struct sipd_session *s, const struct sipd_msg *resp);

@@ -1264,15 +1264,21 @@ static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *me
 static void generic_cb(void *arg, struct sipd_txn *tx, enum sipd_txn_event ev,
                        const struct sipd_msg *resp);
 
-/* Our answer to the peer's offer, which the engine has taken: the
- * application's, or when it has none, one that refuses every stream (RFC
+/* Our answer to the peer's offer, which the engine has taken: the answer
+ * callback's, or when it returns none, one that refuses every stream (RFC
  * 3264 §6), since an offer in a 2xx or a reliable provisional must be
- * answered (RFC 3261 §13.2.2.4, RFC 3262 §5); *refused says which. Returns 0,
- * or non-zero with the offer rolled back (no memory, or an offer without m=
- * line to refuse). */
+ * answered (RFC 3261 §13.2.2.4, RFC 3262 §5); *refused says which. Without
+ * an answer callback (the B2BUA's legs) the offer is left unanswered, as
+ * before. Returns 0, or non-zero with the offer rolled back (no callback, no
+ * memory, or an offer without m= line to refuse). */
 static int answer_offer(struct sipd_session *s, struct sipd_str offer, bool *refused)
 {
-	struct sipd_str a = CB(s, answer) ? CB(s, answer)(s->arg, s, offer) : SIPD_STR_NULL;
+	*refused = false;
+	if (!CB(s, answer)) {
+		sipd_oa_rollback(&s->oa);
+		return -1;
+	}
+	struct sipd_str a = CB(s, answer)(s->arg, s, offer);
 	char none[1024];
 	*refused = !a.len;
 	if (*refused) {
