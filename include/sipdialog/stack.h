@@ -252,9 +252,11 @@ struct sipd_request {
  * where `peer` goes: the address the peer's messages come from or the
  * dialog's first request went to. Over the same stream transport to the same
  * address, `peer`'s connection is kept; over UDP conn is 0. With
- * dialog_to_source set, `peer` always. */
+ * dialog_to_source set, `peer` always. `secure`: the dialog's Request-URI
+ * is a SIPS one (sipd_dialog_secure), so the next hop is reached as if it
+ * were a SIPS URI, over TLS (§8.1.2), even a plain sip: route. */
 struct sipd_flow sipd_stack_dialog_flow(const struct sipd_stack *st, struct sipd_str next_hop,
-                                        const struct sipd_flow *peer);
+                                        bool secure, const struct sipd_flow *peer);
 
 /* Starts a client transaction (INVITE or non-INVITE per the method). The
  * callback reports its responses and its end. Returns 0 and sets *out (may be

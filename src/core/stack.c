@@ -352,15 +352,21 @@ const char *sipd_txn_state_name(const struct sipd_txn *tx)
 }
 
 struct sipd_flow sipd_stack_dialog_flow(const struct sipd_stack *st, struct sipd_str next_hop,
-                                        const struct sipd_flow *peer)
+                                        bool secure, const struct sipd_flow *peer)
 {
 	struct sipd_flow f = *peer;
 	struct sipd_uri u;
 	struct sipd_uri_hop h;
-	if (!st->cfg.dialog_to_source && next_hop.len &&
-	    sipd_uri_parse(&u, next_hop.p, next_hop.len, NULL) == 0 && sipd_uri_hop(&u, &h) == 0 &&
-	    h.numeric &&
-	    (h.addr_transport != peer->transport || !sipd_addr_equal(&h.addr, &peer->remote))) {
+	bool ok = !st->cfg.dialog_to_source && next_hop.len &&
+	          sipd_uri_parse(&u, next_hop.p, next_hop.len, NULL) == 0 &&
+	          sipd_uri_hop(&u, &h) == 0 && h.numeric;
+	if (ok && secure && h.addr_transport != SIPD_TP_TLS) {
+		/* §8.1.2: a SIPS Request-URI: the route as if it were SIPS */
+		h.addr_transport = SIPD_TP_TLS;
+		if (!h.port)
+			h.addr.port = 5061;
+	}
+	if (ok && (h.addr_transport != peer->transport || !sipd_addr_equal(&h.addr, &peer->remote))) {
 		/* from the peer's listener when it fits, else the first that does */
 		size_t i = peer->local;
 		if (i >= st->cfg.nlocals || st->locals[i].transport != h.addr_transport ||

@@ -107,7 +107,7 @@ static int dialog_send(struct sipd_invite *inv, struct sipd_dialog *d, const cha
 	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = sipd_stack_dialog_flow(inv->st, hop, &inv->flow);
+	r.flow = sipd_stack_dialog_flow(inv->st, hop, sipd_dialog_secure(d), &inv->flow);
 	if (ack)
 		return sipd_stack_send_ack(inv->st, &r, now);
 	return sipd_stack_request(inv->st, &r, cb, arg, now, NULL);

@@ -782,7 +782,7 @@ static int send_in(struct sipd_session *s, struct sipd_dialog *d, const char *me
 	int rc = sipd_dialog_request(d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = sipd_stack_dialog_flow(s->env.stack, hop, &s->flow);
+	r.flow = sipd_stack_dialog_flow(s->env.stack, hop, sipd_dialog_secure(d), &s->flow);
 	if (!strcmp(method, "ACK"))
 		return sipd_stack_send_ack(s->env.stack, &r, now_of(s));
 	rc = sipd_stack_request(s->env.stack, &r, cb, cb ? s : NULL, now_of(s), out);
@@ -1764,7 +1764,7 @@ int sipd_session_request(struct sipd_session *s, const char *method, struct sipd
 	int rc = sipd_dialog_request(s->d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = sipd_stack_dialog_flow(s->env.stack, hop, &s->flow);
+	r.flow = sipd_stack_dialog_flow(s->env.stack, hop, sipd_dialog_secure(s->d), &s->flow);
 	rc = sipd_stack_request(s->env.stack, &r, generic_cb, s, now_of(s), NULL);
 	if (rc == 0)
 		s->client_txns++;

@@ -472,7 +472,7 @@ int sipd__sub_send(struct sipd_subscription *sub, const char *method, const char
 	int rc = sipd_dialog_request(sub->d, &dr, buf, sizeof buf, &r, &hop);
 	if (rc)
 		return rc;
-	r.flow = sipd_stack_dialog_flow(sub->set->st, hop, &sub->flow);
+	r.flow = sipd_stack_dialog_flow(sub->set->st, hop, sipd_dialog_secure(sub->d), &sub->flow);
 	struct sipd_txn *tx = NULL;
 	rc = sipd_stack_request(sub->set->st, &r, cb, cb ? sub : NULL, sipd__sub_now(sub), &tx);
 	if (rc == 0 && cb)

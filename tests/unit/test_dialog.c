@@ -367,6 +367,77 @@ static void rfc3263_4_1_next_hop_of_a_uri(void **state)
 	assert_int_equal(sipd_uri_hop(NULL, &h), SIPD_EINVAL);
 }
 
+static int no_send(void *user, struct sipd_flow *flow, const char *data, size_t len)
+{
+	(void)user;
+	(void)flow;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+static void zero_random(void *user, void *buf, size_t len)
+{
+	(void)user;
+	memset(buf, 0, len);
+}
+
+/* §12.2.1.1, RFC 3263 §4.2, §8.1.2: the flow of a request within a dialog,
+ * from its next hop and the peer's flow. */
+static void rfc3261_12_2_1_1_flow_of_the_next_hop(void **state)
+{
+	(void)state;
+	struct sipd_local locals[3] = {{.transport = SIPD_TP_UDP}, {.transport = SIPD_TP_TLS},
+	                               {.transport = SIPD_TP_UDP}};
+	sipd_addr_parse(&locals[0].addr, "192.0.2.4", 9);
+	sipd_addr_parse(&locals[1].addr, "192.0.2.4", 9);
+	sipd_addr_parse(&locals[2].addr, "2001:db8::4", 11);
+	static const struct sipd_stack_callbacks cb = {.size = sizeof cb, .send = no_send};
+	struct sipd_stack_config cfg = {.size = sizeof cfg, .locals = locals, .nlocals = 3,
+	                                .random = zero_random, .cb = &cb};
+	struct sipd_stack *st = sipd_stack_create(&cfg);
+	assert_non_null(st);
+	/* the peer's flow: TLS from 192.0.2.1:40000 on connection 7 */
+	struct sipd_flow peer = {.transport = SIPD_TP_TLS, .local = 1, .conn = 7};
+	sipd_addr_parse(&peer.remote, "192.0.2.1", 9);
+	peer.remote.port = 40000;
+#define HOP(s) ((struct sipd_str){s, strlen(s)})
+	/* a numeric next hop: its transport and port, from a listener of both */
+	struct sipd_flow f = sipd_stack_dialog_flow(st, HOP("sip:a@192.0.2.9:5070"), false, &peer);
+	assert_int_equal(f.transport, SIPD_TP_UDP);
+	assert_int_equal(f.local, 0);
+	assert_int_equal(f.remote.port, 5070);
+	assert_int_equal(f.conn, 0);
+	/* IPv6: the v6 listener */
+	f = sipd_stack_dialog_flow(st, HOP("sip:a@[2001:db8::9]"), false, &peer);
+	assert_int_equal(f.local, 2);
+	assert_int_equal(f.remote.family, 6);
+	assert_int_equal(f.remote.port, 5060);
+	/* the peer's own address and transport: its connection kept */
+	f = sipd_stack_dialog_flow(st, HOP("sips:a@192.0.2.1:40000"), false, &peer);
+	assert_int_equal(f.conn, 7);
+	assert_int_equal(f.local, 1);
+	/* a host name, or a transport no listener has: the peer's flow */
+	f = sipd_stack_dialog_flow(st, HOP("sip:p1.example.com;lr"), false, &peer);
+	assert_int_equal(f.conn, 7);
+	assert_true(sipd_addr_equal(&f.remote, &peer.remote));
+	f = sipd_stack_dialog_flow(st, HOP("sip:a@192.0.2.9;transport=tcp"), false, &peer);
+	assert_int_equal(f.conn, 7);
+	/* §8.1.2: a secure dialog reaches even a sip: route over TLS, 5061 */
+	f = sipd_stack_dialog_flow(st, HOP("sip:192.0.2.9;lr"), true, &peer);
+	assert_int_equal(f.transport, SIPD_TP_TLS);
+	assert_int_equal(f.local, 1);
+	assert_int_equal(f.remote.port, 5061);
+	assert_int_equal(f.conn, 0);
+	/* a UDP peer's flow never names a connection */
+	struct sipd_flow udp = {.transport = SIPD_TP_UDP, .local = 0, .conn = 3};
+	udp.remote = peer.remote;
+	f = sipd_stack_dialog_flow(st, HOP("sip:p1.example.com"), false, &udp);
+	assert_int_equal(f.conn, 0);
+#undef HOP
+	sipd_stack_destroy(st);
+}
+
 static void rfc3261_12_2_1_1_strict_routing(void **state)
 {
 	(void)state;
@@ -578,6 +649,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_12_2_1_1_loose_routing),
 		cmocka_unit_test(rfc3261_12_2_1_1_strict_routing),
 		cmocka_unit_test(rfc3263_4_1_next_hop_of_a_uri),
+		cmocka_unit_test(rfc3261_12_2_1_1_flow_of_the_next_hop),
 		cmocka_unit_test(rfc3261_12_2_2_cseq_rules_and_target_refresh),
 		cmocka_unit_test(rfc5057_usages_share_a_dialog),
 		cmocka_unit_test(dialog_table_limit),
