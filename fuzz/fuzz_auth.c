@@ -230,20 +230,32 @@ static void parsed_free(struct parsed *p)
 	}
 }
 
-/* A heap copy of exactly the message's bytes, so that ASan sees over-reads. */
-static struct parsed *parse_buf(const struct sipd_buf *b)
+/* A heap copy of exactly the message's bytes, so that ASan sees over-reads;
+ * the buffer it was built in goes. */
+static struct parsed *parse_buf(struct sipd_buf *b)
 {
 	FZ_CHECK(sipd_buf_result(b) >= 0);
-	return parse_text(fz_dup(b->p, b->len), b->len);
+	struct parsed *p = parse_text(fz_dup(b->p, b->len), b->len);
+	free(b->p);
+	return p;
 }
 
-static char msgbuf[3 * MAX_VALUE + 1024];
+/* Room for a message around `extra` bytes of value: an expanded value (each
+ * "%N" becomes a whole nonce) may be many times the input's size. */
+static void msg_init(struct sipd_buf *b, size_t extra)
+{
+	size_t cap = extra + 1024;
+	char *mem = malloc(cap);
+	if (!mem)
+		abort();
+	sipd_buf_init(b, mem, cap);
+}
 
 /* A 401 (407) whose challenge header holds v. */
 static struct parsed *challenge_msg(struct sipd_str v, bool proxy)
 {
 	struct sipd_buf b;
-	sipd_buf_init(&b, msgbuf, sizeof msgbuf);
+	msg_init(&b, v.len);
 	sipd_buf_puts(&b, proxy ? "SIP/2.0 407 Proxy Authentication Required\r\n"
 	                        : "SIP/2.0 401 Unauthorized\r\n");
 	sipd_buf_puts(&b, "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8\r\n"
@@ -260,7 +272,7 @@ static struct parsed *challenge_msg(struct sipd_str v, bool proxy)
 static struct parsed *request_msg(struct sipd_str lines, bool body)
 {
 	struct sipd_buf b;
-	sipd_buf_init(&b, msgbuf, sizeof msgbuf);
+	msg_init(&b, lines.len);
 	sipd_buf_puts(&b, "INVITE " RURI " SIP/2.0\r\n"
 	                  "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds9\r\n"
 	                  "Max-Forwards: 70\r\nFrom: <sip:alice@atlanta.com>;tag=1928301774\r\n"

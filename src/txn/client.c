@@ -21,6 +21,16 @@ static const char *find(const char *hay, size_t len, const char *needle)
 	return NULL;
 }
 
+/* The branch of our Via, the first after the request line: not a ";branch="
+ * the Request-URI may carry (a Contact's parameter becomes a remote target
+ * as it is, §12.1.2). NULL when there is none. */
+static const char *our_branch(const char *buf, size_t len)
+{
+	const char *via = find(buf, len, "\r\nVia: ");
+	const char *b = via ? find(via, len - (size_t)(via - buf), ";branch=") : NULL;
+	return b ? b + 8 : NULL;
+}
+
 static const char *tp_name(uint8_t tp)
 {
 	switch (tp) {
@@ -157,7 +167,13 @@ int sipd_txl_request(struct sipd_txl *l, const struct sipd_request *r, sipd_txn_
 	tx->arg = arg;
 	/* The branch and method inside our own bytes (an INVITE's: a copy of
 	 * the branch, and the method's name, which is case-sensitive). */
-	const char *bp = find(tx->buf, tx->len, ";branch=") + 8;
+	const char *bp = our_branch(tx->buf, tx->len);
+	if (!bp) { /* a Request-URI with a line break: not a request we send */
+		if (invite)
+			free(tx->buf);
+		free(tx);
+		return SIPD_EINVAL;
+	}
 	if (invite)
 		bp = memcpy(tx + 1, bp, BRANCH_LEN);
 	tx->branch = (struct sipd_str){bp, BRANCH_LEN};
@@ -304,11 +320,11 @@ static void send_cancel(struct sipd_txn *tx, uint64_t now)
 	c->method = SIPD_METHOD_CANCEL;
 	c->flow = tx->flow;
 	c->reliable = tx->reliable;
-	const char *bp = find(c->buf, c->len, ";branch=");
+	const char *bp = our_branch(c->buf, c->len);
 	size_t bl = 0;
-	while (bp && bp + 8 + bl < c->buf + c->len && bp[8 + bl] != ';' && bp[8 + bl] != '\r')
+	while (bp && bp + bl < c->buf + c->len && bp[bl] != ';' && bp[bl] != '\r')
 		bl++;
-	c->branch = (struct sipd_str){bp ? bp + 8 : c->buf, bl};
+	c->branch = (struct sipd_str){bp ? bp : c->buf, bl};
 	c->method_name = (struct sipd_str){c->buf, 6};
 	c->node.hash = sipd_txl_hash(l, c->branch, SIPD_METHOD_CANCEL);
 	if (sipd_hmap_insert(&l->client, &c->node)) {

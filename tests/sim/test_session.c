@@ -443,6 +443,24 @@ static void rfc3261_12_1_1_responses_carry_record_route(void **state)
 	teardown_call(&sim);
 }
 
+/* §17.1.3: responses match our transaction by the branch of our top Via,
+ * not by a ";branch=" elsewhere: the callee's Contact (our remote target,
+ * so the Request-URI of our BYE and re-INVITE) carries one. */
+static void rfc3261_17_1_3_branch_of_our_via_not_of_the_request_uri(void **state)
+{
+	(void)state;
+	struct sim sim;
+	setup_call(&sim, 66, ANSWER);
+	callee.contact = "sip:b@10.0.0.2;branch=z9hG4bKnot-ours";
+	start_invite(&sim);
+	sim_run(&sim, sim.now + 100);
+	assert_non_null(caller.d);
+	assert_int_equal(caller_send(&sim, "OPTIONS", 0, NULL, NULL), 200);
+	assert_int_equal(caller_send(&sim, "BYE", 0, NULL, NULL), 200);
+	assert_int_equal(sipd_session_state(callee.s), SIPD_SESSION_TERMINATED);
+	teardown_call(&sim);
+}
+
 static void rfc3261_13_3_1_4_no_ack_then_bye(void **state)
 {
 	(void)state;
@@ -1218,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(rfc3261_12_2_1_1_bye_goes_to_the_next_hop),
 		cmocka_unit_test(rfc3261_12_1_1_responses_carry_record_route),
 		cmocka_unit_test(rfc3261_13_2_2_4_ack_goes_to_the_2xx_contact),
+		cmocka_unit_test(rfc3261_17_1_3_branch_of_our_via_not_of_the_request_uri),
 		cmocka_unit_test(rfc6026_8_7_transport_gone_before_ack),
 		cmocka_unit_test(rfc3261_14_2_reinvite_defaults_and_rules),
 		cmocka_unit_test(rfc3261_14_1_no_reinvite_while_peer_invite_in_progress),
