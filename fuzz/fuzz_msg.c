@@ -340,7 +340,10 @@ static void check_response(const struct sipd_msg *req, uint8_t pick)
 	struct sipd_buf b;
 
 	sipd_buf_init(&b, resp_out, OUT_CAP);
-	sipd_build_response_head(&b, req, code, NULL, (struct sipd_str){tag, sizeof tag - 1});
+	/* every other response marked as from a source (received, rport) */
+	static const struct sipd_via_source src = {{"192.0.2.77", 10}, 40077};
+	sipd_build_response_head(&b, req, code, NULL, (struct sipd_str){tag, sizeof tag - 1},
+	                         pick & 16 ? &src : NULL);
 	sipd_build_body(&b, NULL, (struct sipd_str){"", 0});
 	long r = sipd_buf_result(&b);
 	FZ_CHECK(r == SIPD_ENOSPC || (r > 0 && (size_t)r == b.len && b.len <= OUT_CAP));

@@ -1062,7 +1062,7 @@ static void peers_answer(void)
 			char out[8192];
 			struct sipd_buf b;
 			sipd_buf_init(&b, out, sizeof out);
-			sipd_build_response_head(&b, &m, 500, NULL, (struct sipd_str){"end", 3});
+			sipd_build_response_head(&b, &m, 500, NULL, (struct sipd_str){"end", 3}, NULL);
 			sipd_build_body(&b, NULL, SIPD_STR_NULL);
 			if (sipd_buf_result(&b) < 0)
 				continue;

@@ -493,12 +493,24 @@ void sipd_build_header(struct sipd_buf *b, const char *name, struct sipd_str val
 void sipd_build_header_uint(struct sipd_buf *b, const char *name, uint64_t value);
 /* Content-Type (when ctype is not NULL), Content-Length, the blank line, the body. */
 void sipd_build_body(struct sipd_buf *b, const char *ctype, struct sipd_str body);
+/* Where a request came from, as the server transport marks it on the top Via
+ * of its responses: the source address as text (IPv6 without brackets) and
+ * port. */
+struct sipd_via_source {
+	struct sipd_str addr;
+	uint16_t port;
+};
 /* The status line and the headers a response copies from its request (RFC 3261
  * §8.2.6.2): every Via in order, From, To (with `to_tag` added when the request's
  * To has no tag and to_tag is not empty), Call-ID, CSeq, and for 100 the
- * Timestamp (§8.2.6.1). The caller adds its own headers, then sipd_build_body(). */
+ * Timestamp (§8.2.6.1). With `src`, the top Via gets what the server transport
+ * adds: `received` with the source address when it differs from the sent-by
+ * host or rport was asked for (§18.2.1, RFC 3581 §4), and an empty rport its
+ * value, the source port (RFC 3581 §4); NULL copies it as it came. The caller
+ * adds its own headers, then sipd_build_body(). */
 void sipd_build_response_head(struct sipd_buf *b, const struct sipd_msg *req, unsigned code,
-                              const char *reason, struct sipd_str to_tag);
+                              const char *reason, struct sipd_str to_tag,
+                              const struct sipd_via_source *src);
 /* The message in canonical form: full header names as the RFC writes them,
  * LWS and folds collapsed to one space, compact forms expanded, then the body. */
 void sipd_msg_print(struct sipd_buf *b, const struct sipd_msg *msg);

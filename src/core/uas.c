@@ -43,7 +43,11 @@ void sipd_core_stateless(struct sipd_stack *st, const struct sipd_msg *req,
 	struct sipd_buf b;
 	sipd_buf_init(&b, out, sizeof out);
 	sipd_stack_random_token(st, tag, sizeof tag);
-	sipd_build_response_head(&b, req, code, reason, (struct sipd_str){tag, sizeof tag});
+	char ip[64];
+	int iplen = sipd_addr_format(&from->remote, ip, sizeof ip);
+	struct sipd_via_source src = {{ip, iplen > 0 ? (size_t)iplen : 0}, from->remote.port};
+	sipd_build_response_head(&b, req, code, reason, (struct sipd_str){tag, sizeof tag},
+	                         iplen > 0 ? &src : NULL);
 	if (extra)
 		sipd_buf_puts(&b, extra);
 	if (st->cfg.user_agent)

@@ -122,13 +122,68 @@ static void put_header(struct sipd_buf *b, const struct sipd_hdr *h)
 	sipd_buf_put(b, "\r\n", 2);
 }
 
+/* The sent-by host is the source address (IPv6 brackets and case aside)? */
+static bool same_host(struct sipd_str host, struct sipd_str addr)
+{
+	if (host.len > 2 && host.p[0] == '[' && host.p[host.len - 1] == ']')
+		host = (struct sipd_str){host.p + 1, host.len - 2};
+	if (host.len != addr.len)
+		return false;
+	for (size_t i = 0; i < host.len; i++)
+		if (lex_lower(host.p[i]) != lex_lower(addr.p[i]))
+			return false;
+	return true;
+}
+
+/* The first Via line with the server transport's marks on its first value
+ * (see sipd_build_response_head). */
+static void put_top_via(struct sipd_buf *b, const struct sipd_hdr *h, const struct sipd_via *via,
+                        const struct sipd_via_source *src)
+{
+	struct sipd_str v = h->value;
+	/* the top via-parm ends where its parameters end */
+	const char *end = via->params.p + via->params.len;
+	if (!src || !via->params.p || end < v.p || end > v.p + v.len) {
+		put_header(b, h);
+		return;
+	}
+	const char *rport_at = NULL; /* an empty rport: its value goes here */
+	if (via->rport && !via->rport_value) {
+		struct sipd_str cur = via->params, n, val;
+		while (!rport_at && sipd_param_next(&cur, &n, &val))
+			if (n.len == 5 && LEX_IEQ(n, "rport") && !val.p)
+				rport_at = n.p + n.len;
+	}
+	bool received = !via->received.len && (via->rport || !same_host(via->host, src->addr));
+	sipd_buf_puts(b, "Via: ");
+	const char *p = v.p;
+	if (rport_at) {
+		put_value(b, (struct sipd_str){p, (size_t)(rport_at - p)});
+		sipd_buf_put(b, "=", 1);
+		sipd_buf_putu(b, src->port);
+		p = rport_at;
+	}
+	put_value(b, (struct sipd_str){p, (size_t)(end - p)});
+	if (received) {
+		sipd_buf_puts(b, ";received=");
+		sipd_buf_putstr(b, src->addr);
+	}
+	put_value(b, (struct sipd_str){end, (size_t)(v.p + v.len - end)});
+	sipd_buf_put(b, "\r\n", 2);
+}
+
 void sipd_build_response_head(struct sipd_buf *b, const struct sipd_msg *req, unsigned code,
-                              const char *reason, struct sipd_str to_tag)
+                              const char *reason, struct sipd_str to_tag,
+                              const struct sipd_via_source *src)
 {
 	sipd_build_status_line(b, code, reason);
-	for (const struct sipd_hdr *h = sipd_msg_find(req, SIPD_HDR_VIA); h;
-	     h = sipd_msg_find_next(req, h))
-		put_header(b, h);
+	const struct sipd_hdr *top = sipd_msg_find(req, SIPD_HDR_VIA);
+	for (const struct sipd_hdr *h = top; h; h = sipd_msg_find_next(req, h)) {
+		if (h == top)
+			put_top_via(b, h, &req->via, src);
+		else
+			put_header(b, h);
+	}
 	const struct sipd_hdr *from = sipd_msg_find(req, SIPD_HDR_FROM);
 	const struct sipd_hdr *to = sipd_msg_find(req, SIPD_HDR_TO);
 	if (from)

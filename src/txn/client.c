@@ -279,7 +279,7 @@ static void report_failure(struct sipd_txn *tx, enum sipd_txn_event ev)
 		struct sipd_buf b;
 		sipd_buf_init(&b, out, sizeof out);
 		sipd_build_response_head(&b, &req, ev == SIPD_TXN_TIMEOUT ? 408 : 503, NULL,
-		                         SIPD_STR_NULL);
+		                         SIPD_STR_NULL, NULL);
 		sipd_build_body(&b, NULL, SIPD_STR_NULL);
 		long n = sipd_buf_result(&b);
 		if (n > 0 && sipd_msg_parse(&resp, rslots, 16, out, (size_t)n, SIPD_FRAME_DATAGRAM, NULL,

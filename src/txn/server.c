@@ -434,7 +434,12 @@ int sipd_txl_respond(struct sipd_txn *tx, const struct sipd_response *r, uint64_
 		return SIPD_ENOMEM;
 	struct sipd_buf b;
 	sipd_buf_init(&b, buf, cap);
-	sipd_build_response_head(&b, tx->req, r->code, r->reason, r->to_tag);
+	/* the source: the response's flow goes to its address, and to its
+	 * port whenever rport asks for it (sipd_txl_response_flow) */
+	char ip[64];
+	int iplen = sipd_addr_format(&tx->flow.remote, ip, sizeof ip);
+	struct sipd_via_source src = {{ip, iplen > 0 ? (size_t)iplen : 0}, tx->flow.remote.port};
+	sipd_build_response_head(&b, tx->req, r->code, r->reason, r->to_tag, iplen > 0 ? &src : NULL);
 	sipd_buf_putstr(&b, r->headers);
 	sipd_build_body(&b, r->content_type, r->body);
 	long n = sipd_buf_result(&b);

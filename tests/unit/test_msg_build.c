@@ -140,7 +140,8 @@ static long head_of(struct parsed *req, struct out *o, size_t cap, unsigned code
 	out_init(o, cap);
 	sipd_build_response_head(&o->b, &req->msg, code, NULL,
 	                         to_tag ? (struct sipd_str){to_tag, strlen(to_tag)}
-	                                : SIPD_STR_NULL);
+	                                : SIPD_STR_NULL,
+	                         NULL);
 	sipd_build_body(&o->b, NULL, SIPD_STR_NULL);
 	return sipd_buf_result(&o->b);
 }
@@ -176,7 +177,7 @@ static void rfc3261_8_2_6_2_response_head(void **state)
 
 	/* a custom reason phrase */
 	out_init(&o, 1024);
-	sipd_build_response_head(&o.b, &req->msg, 200, "Very OK", SIPD_STR_NULL);
+	sipd_build_response_head(&o.b, &req->msg, 200, "Very OK", SIPD_STR_NULL, NULL);
 	assert_int_equal(memcmp(o.mem, "SIP/2.0 200 Very OK\r\n", 21), 0);
 	free(o.mem);
 	parsed_free(req);
@@ -429,9 +430,85 @@ static void rfc3261_7_print_overflow(void **state)
 	parsed_free(p);
 }
 
+/* §18.2.1 and RFC 3581 §4: the top Via of a response gets `received` when
+ * the source address is not the sent-by host, or whenever rport was asked,
+ * and an empty rport the source port; other Vias, and the other values of
+ * the first Via line, go as they came. */
+static const char *top_via_for(const char *via, const char *addr, uint16_t port, char *out,
+                               size_t cap)
+{
+	char text[1024];
+	snprintf(text, sizeof text,
+	         "OPTIONS sip:b@example.com SIP/2.0\r\n%s\r\nVia: SIP/2.0/UDP p2;branch=z9hG4bK2;rport\r\n"
+	         "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n"
+	         "Call-ID: v1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+	         via);
+	struct parsed *req = parse_dgram(text);
+	assert_valid(req);
+	struct out o;
+	out_init(&o, 2048);
+	struct sipd_via_source src = {{addr, strlen(addr)}, port};
+	sipd_build_response_head(&o.b, &req->msg, 200, NULL, SIPD_STR_NULL, &src);
+	sipd_build_body(&o.b, NULL, SIPD_STR_NULL);
+	assert_true(sipd_buf_result(&o.b) > 0);
+	/* it parses, and is still the response to the request */
+	struct parsed *rsp = parse_n(o.mem, o.b.len, SIPD_FRAME_DATAGRAM, NULL);
+	assert_valid(rsp);
+	assert_true(sipd_str_eq(rsp->msg.via.branch, "z9hG4bK1"));
+	const char *l = strstr(o.mem, "\r\nVia: ") + 2;
+	size_t n = (size_t)(strstr(l, "\r\n") - l);
+	assert_true(n < cap);
+	memcpy(out, l, n);
+	out[n] = 0;
+	/* the second Via line as it came */
+	assert_non_null(strstr(o.mem, "\r\nVia: SIP/2.0/UDP p2;branch=z9hG4bK2;rport\r\n"));
+	parsed_free(rsp);
+	parsed_free(req);
+	free(o.mem);
+	return out;
+}
+
+static void rfc3581_4_received_and_rport_in_responses(void **state)
+{
+	(void)state;
+	char v[512];
+	/* rport asked: its value, and received even when the host is the same */
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport",
+	                                "203.0.113.5", 40000, v, sizeof v),
+	                    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport=40000;received=203.0.113.5");
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP 203.0.113.5;rport;branch=z9hG4bK1",
+	                                "203.0.113.5", 5062, v, sizeof v),
+	                    "Via: SIP/2.0/UDP 203.0.113.5;rport=5062;branch=z9hG4bK1;received=203.0.113.5");
+	/* an rport with a value is left; received is added */
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1;rport=7",
+	                                "192.0.2.9", 5060, v, sizeof v),
+	                    "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1;rport=7;received=192.0.2.9");
+	/* no rport: received only when the host differs (§18.2.1) */
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP 192.0.2.9:5070;branch=z9hG4bK1",
+	                                "192.0.2.9", 5070, v, sizeof v),
+	                    "Via: SIP/2.0/UDP 192.0.2.9:5070;branch=z9hG4bK1");
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP [2001:DB8::9];branch=z9hG4bK1",
+	                                "2001:db8::9", 5060, v, sizeof v),
+	                    "Via: SIP/2.0/UDP [2001:DB8::9];branch=z9hG4bK1");
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1",
+	                                "2001:db8::9", 5060, v, sizeof v),
+	                    "Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1;received=2001:db8::9");
+	/* several values on the first line: only the first is marked */
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, "
+	                                "SIP/2.0/UDP b.example.com;branch=z9hG4bK0;rport",
+	                                "192.0.2.9", 5060, v, sizeof v),
+	                    "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1;received=192.0.2.9, "
+	                    "SIP/2.0/UDP b.example.com;branch=z9hG4bK0;rport");
+	/* a received already there is kept as it is */
+	assert_string_equal(top_via_for("Via: SIP/2.0/UDP a.example.com;received=192.0.2.1;branch=z9hG4bK1",
+	                                "192.0.2.9", 5060, v, sizeof v),
+	                    "Via: SIP/2.0/UDP a.example.com;received=192.0.2.1;branch=z9hG4bK1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rfc3581_4_received_and_rport_in_responses),
 		cmocka_unit_test(builder_buffer_bounds),
 		cmocka_unit_test(rfc3261_7_build_lines),
 		cmocka_unit_test(rfc3261_21_reason_phrases),
