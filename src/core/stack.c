@@ -2,6 +2,7 @@
  * deadlines) and the way to the transaction layer. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/core.h"
 
@@ -77,6 +78,28 @@ static uint32_t method_mask(const char *list)
 			mask |= 1u << m;
 	}
 	return mask;
+}
+
+/* Is the top Via's sent-by one of those we insert (client.c, put_sent_by:
+ * the advertised host or the address, and the port)? */
+static bool our_sent_by(const struct sipd_stack *st, const struct sipd_via *v)
+{
+	struct sipd_str host = v->host;
+	if (host.len > 2 && host.p[0] == '[' && host.p[host.len - 1] == ']')
+		host = (struct sipd_str){host.p + 1, host.len - 2};
+	for (size_t i = 0; i < st->cfg.nlocals; i++) {
+		const struct sipd_local *l = &st->locals[i];
+		uint16_t port = v->port ? v->port : (l->transport == SIPD_TP_TLS ? 5061 : 5060);
+		if (port != l->addr.port)
+			continue;
+		char ip[64];
+		int n = sipd_addr_format(&l->addr, ip, sizeof ip);
+		struct sipd_str mine = l->host ? (struct sipd_str){l->host, strlen(l->host)}
+		                               : (struct sipd_str){ip, n > 0 ? (size_t)n : 0};
+		if (host.len && mine.len == host.len && strncasecmp(mine.p, host.p, host.len) == 0)
+			return true;
+	}
+	return false;
 }
 
 struct sipd_stack *sipd_stack_create(const struct sipd_stack_config *cfg)
@@ -234,9 +257,11 @@ int sipd_stack_recv(struct sipd_stack *st, const struct sipd_flow *from, const c
 		if (sipd_txl_on_response(&st->txl, &m, now) == 0)
 			return 0;
 		/* §17.1.3 found no transaction: a 2xx to INVITE still matters to
-		 * the dialog layer (RFC 6026 §8.4); anything else is dropped. */
+		 * the dialog layer (RFC 6026 §8.4), if it is for us (§18.1.2: a
+		 * response whose sent-by is not one we insert MUST be discarded);
+		 * anything else is dropped. */
 		if (m.cseq.method == SIPD_METHOD_INVITE && m.status >= 200 && m.status < 300 &&
-		    st->cb.stray_2xx) {
+		    st->cb.stray_2xx && our_sent_by(st, &m.via)) {
 			st->cb.stray_2xx(st->cfg.user, &m, from);
 			return 0;
 		}

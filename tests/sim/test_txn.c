@@ -260,7 +260,8 @@ static void rfc3261_17_2_2_timer_j_and_k(void **state)
 /* ---- RFC 6026: a 2xx to INVITE moves both sides to Accepted; the server
  * ends at Timer L, the client at Timer M; a 2xx retransmitted by the TU
  * reaches the client's TU each time (it must ACK each), and after M the
- * stray 2xx goes to the core's stray_2xx. */
+ * stray 2xx goes to the core's stray_2xx, when its sent-by is ours
+ * (§18.1.2). */
 static int stray;
 static void on_stray(struct sim *sim, int node, const struct sipd_msg *resp)
 {
@@ -324,6 +325,27 @@ static void rfc6026_accepted_timers_l_and_m(void **state)
 	           "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: gone\r\n"
 	           "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
 	assert_int_equal(stray, 1);
+	/* §18.1.2: one whose sent-by is not one we insert is discarded (a
+	 * host of someone else's, or our address at another port) */
+	struct sipd_stack_stats before, after;
+	sipd_stack_stats(sim.nodes[0].st, &before);
+	sim_inject(&sim, 1, 0, SIPD_TP_UDP,
+	           "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP evil.example.com;branch=z9hG4bKgone\r\n"
+	           "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: gone\r\n"
+	           "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	sim_inject(&sim, 1, 0, SIPD_TP_UDP,
+	           "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKgone\r\n"
+	           "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: gone\r\n"
+	           "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	sipd_stack_stats(sim.nodes[0].st, &after);
+	assert_int_equal(stray, 1);
+	assert_int_equal(after.rx_dropped - before.rx_dropped, 2);
+	/* no port in the sent-by means 5060: ours */
+	sim_inject(&sim, 1, 0, SIPD_TP_UDP,
+	           "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKgone\r\n"
+	           "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: gone\r\n"
+	           "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(stray, 2);
 	assert_empty(&sim);
 	sim_free(&sim);
 }
