@@ -64,9 +64,10 @@ void sipd_core_stateless(struct sipd_stack *st, const struct sipd_msg *req,
 	st->cb.send(st->cfg.user, &to, out, (size_t)n);
 }
 
-/* Responds on a transaction with extra header lines and the Server header. */
-static void respond(struct sipd_stack *st, struct sipd_txn *tx, unsigned code, const char *extra,
-                    uint64_t now)
+/* Responds on a transaction with extra header lines and the Server header,
+ * under To tag `tag` (empty: a fresh one). */
+static void respond_tagged(struct sipd_stack *st, struct sipd_txn *tx, unsigned code,
+                           const char *extra, struct sipd_str tag, uint64_t now)
 {
 	char hdrs[2048];
 	struct sipd_buf b;
@@ -76,15 +77,46 @@ static void respond(struct sipd_stack *st, struct sipd_txn *tx, unsigned code, c
 	if (st->cfg.user_agent)
 		sipd_build_header(&b, "Server", (struct sipd_str){st->cfg.user_agent,
 		                                                  strlen(st->cfg.user_agent)});
-	char tag[16];
-	sipd_stack_random_token(st, tag, sizeof tag);
+	char fresh[16];
+	if (!tag.len) {
+		sipd_stack_random_token(st, fresh, sizeof fresh);
+		tag = (struct sipd_str){fresh, sizeof fresh};
+	}
 	struct sipd_response r = {
 		.size = sizeof r,
 		.code = code,
-		.to_tag = {tag, sizeof tag},
+		.to_tag = tag,
 		.headers = {hdrs, b.overflow ? 0 : b.len},
 	};
 	sipd_txl_respond(tx, &r, now);
+}
+
+static void respond(struct sipd_stack *st, struct sipd_txn *tx, unsigned code, const char *extra,
+                    uint64_t now)
+{
+	respond_tagged(st, tx, code, extra, SIPD_STR_NULL, now);
+}
+
+/* The To tag the INVITE's last response carried (a provisional with one,
+ * which our response head writes as "\r\nTo: ...;tag=..."), or empty. */
+static struct sipd_str invite_tag(const struct sipd_txn *inv)
+{
+	struct sipd_str none = SIPD_STR_NULL;
+	if (!inv->resp || inv->resp_code <= 100)
+		return none;
+	const char *end = inv->resp + inv->resp_len;
+	const char *to = NULL;
+	for (const char *p = inv->resp; p + 6 <= end && !to; p++)
+		if (p[0] == '\r' && p[1] == '\n' && !memcmp(p + 2, "To: ", 4))
+			to = p + 6;
+	const char *eol = to ? memchr(to, '\r', (size_t)(end - to)) : NULL;
+	if (!eol)
+		return none;
+	/* the tag is the line's last parameter, as the head writes it */
+	for (const char *p = eol; p - 5 >= to; p--)
+		if (!memcmp(p - 5, ";tag=", 5))
+			return (struct sipd_str){p, (size_t)(eol - p)};
+	return none;
 }
 
 /* Appends "Name: value\r\n" to a small text buffer. */
@@ -239,7 +271,9 @@ void sipd_core_request(struct sipd_stack *st, const struct sipd_msg *m,
 			respond(st, tx, sipd_txl_cancel_absorbed(&st->txl, req) ? 200 : 481, NULL, now);
 			return;
 		}
-		respond(st, tx, 200, NULL, now);
+		/* §9.2: its To tag SHOULD be that of the INVITE's response: the
+		 * one a provisional already carried, when there was one */
+		respond_tagged(st, tx, 200, NULL, invite_tag(inv), now);
 		if (inv->resp_code < 200 && st->cb.cancel)
 			st->cb.cancel(st->cfg.user, inv, req);
 		return;

@@ -35,6 +35,7 @@ static const char *req(const char *method, const char *branch, const char *totag
 struct app_log {
 	int requests, cancels;
 	struct sipd_txn *invite;
+	bool no_487; /* on_cancel leaves the INVITE to the test */
 };
 static struct app_log app_log;
 
@@ -63,6 +64,8 @@ static void on_cancel(struct sim *sim, int node, struct sipd_txn *inv, const str
 	(void)node;
 	(void)c;
 	app_log.cancels++;
+	if (app_log.no_487)
+		return;
 	/* §9.2: the application ends the INVITE with 487 */
 	struct sipd_response r = {.size = sizeof r, .code = 487, .to_tag = {"x1", 2}};
 	assert_int_equal(sipd_txn_respond(inv, &r, sim->now), 0);
@@ -295,6 +298,25 @@ static void rfc3261_9_2_cancel_200_then_487(void **state)
 	assert_true(strncmp(last(f), "SIP/2.0 481 ", 12) == 0);
 }
 
+/* §9.2: "the To tag of the response to the CANCEL and the To tag in the
+ * response to the original request SHOULD be the same": once the INVITE's
+ * provisional has carried one, the 200 to the CANCEL carries it too. */
+static void rfc3261_9_2_cancel_200_with_the_invite_tag(void **state)
+{
+	struct fixture *f = *state;
+	app_log.no_487 = true;
+	inject(f, req("INVITE", "i2", NULL, NULL, NULL));
+	assert_non_null(app_log.invite);
+	struct sipd_response ring = {.size = sizeof ring, .code = 180, .to_tag = {"ring7", 5}};
+	assert_int_equal(sipd_txn_respond(app_log.invite, &ring, f->sim.now), 0);
+	inject(f, req("CANCEL", "i2", NULL, NULL, NULL));
+	assert_int_equal(app_log.cancels, 1);
+	assert_true(strncmp(last(f), "SIP/2.0 200 ", 12) == 0);
+	assert_non_null(strstr(last(f), ";tag=ring7\r\n"));
+	struct sipd_response end = {.size = sizeof end, .code = 487, .to_tag = {"ring7", 5}};
+	assert_int_equal(sipd_txn_respond(app_log.invite, &end, f->sim.now), 0);
+}
+
 static void rfc3581_4_response_to_source_port(void **state)
 {
 	struct fixture *f = *state;
@@ -368,6 +390,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rfc4475_3_3_11_max_forwards_zero_endpoint_processes,
 		                                setup_decline, teardown),
 		cmocka_unit_test_setup_teardown(rfc3261_9_2_cancel_200_then_487, setup_take, teardown),
+		cmocka_unit_test_setup_teardown(rfc3261_9_2_cancel_200_with_the_invite_tag, setup_take,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(rfc3581_4_response_to_source_port, setup_decline,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(rfc3261_21_5_4_transaction_cap_503_with_dialog_reserve,
