@@ -56,11 +56,7 @@ void tools_print_listeners(struct sipd_runtime *rt, size_t count)
 
 int tools_pick_local(struct sipd_runtime *rt, enum sipd_transport tp, int family)
 {
-	const struct sipd_local *l;
-	for (size_t i = 0; (l = sipd_runtime_local(rt, i)); i++)
-		if (l->transport == tp && l->addr.family == family)
-			return (int)i;
-	return -1;
+	return sipd_stack_local_for(sipd_runtime_stack(rt), (uint8_t)tp, (uint8_t)family);
 }
 
 void tools_table_random(void *runtime, void *buf, size_t len)

@@ -50,6 +50,9 @@ int sipd_addr_format(const struct sipd_addr *a, char *out, size_t cap);
 /* Parses a numeric IPv4 or IPv6 address (brackets allowed); port left 0. */
 int sipd_addr_parse(struct sipd_addr *a, const char *s, size_t len);
 bool sipd_addr_equal(const struct sipd_addr *a, const struct sipd_addr *b);
+/* The port a URI or Via without one means: 5061 for TLS, else 5060
+ * (§19.1.2, §18.2.2). */
+uint16_t sipd_default_port(uint8_t transport);
 
 /* What RFC 3263 §4.1-§4.2 takes from a SIP or SIPS URI before any lookup:
  * the host to resolve (maddr, when present, instead of the host), the
@@ -244,6 +247,10 @@ struct sipd_request {
 	struct sipd_str body;
 	struct sipd_flow flow; /* where to send it (resolved by the caller) */
 };
+
+/* The index of the first local address with this transport and address
+ * family (4 or 6), or -1. */
+int sipd_stack_local_for(const struct sipd_stack *st, uint8_t transport, uint8_t family);
 
 /* The flow of a request within a dialog (§12.2.1.1, §18.1.1): to
  * `next_hop`, the URI sipd_dialog_request() names, when its host is numeric

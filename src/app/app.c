@@ -105,11 +105,7 @@ int sipd_app_owner_move(struct sipd_app *app, struct owner *from, struct owner *
 /* The first listener with this transport and address family, or -1. */
 int sipd_app_pick_local(struct sipd_app *app, uint8_t transport, uint8_t family)
 {
-	const struct sipd_local *l;
-	for (size_t i = 0; (l = sipd_runtime_local(app->rt, i)); i++)
-		if (l->transport == transport && l->addr.family == family)
-			return (int)i;
-	return -1;
+	return sipd_stack_local_for(sipd_runtime_stack(app->rt), transport, family);
 }
 
 /* Our Contact URI on a listener: "sip:USER@HOST:PORT", ";transport=tcp" on

@@ -180,7 +180,7 @@ bool sipd_addr_equal(const struct sipd_addr *a, const struct sipd_addr *b)
 	       memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
 }
 
-static uint16_t default_port(uint8_t transport)
+uint16_t sipd_default_port(uint8_t transport)
 {
 	return transport == SIPD_TP_TLS ? 5061 : 5060;
 }
@@ -214,7 +214,7 @@ int sipd_uri_hop(const struct sipd_uri *u, struct sipd_uri_hop *out)
 		out->numeric = true;
 		out->addr_transport = out->transport ? out->transport
 		                                     : (out->sips ? SIPD_TP_TLS : SIPD_TP_UDP);
-		out->addr.port = out->port ? out->port : default_port(out->addr_transport);
+		out->addr.port = out->port ? out->port : sipd_default_port(out->addr_transport);
 	}
 	return 0;
 }

@@ -89,7 +89,7 @@ static bool our_sent_by(const struct sipd_stack *st, const struct sipd_via *v)
 		host = (struct sipd_str){host.p + 1, host.len - 2};
 	for (size_t i = 0; i < st->cfg.nlocals; i++) {
 		const struct sipd_local *l = &st->locals[i];
-		uint16_t port = v->port ? v->port : (l->transport == SIPD_TP_TLS ? 5061 : 5060);
+		uint16_t port = v->port ? v->port : sipd_default_port(l->transport);
 		if (port != l->addr.port)
 			continue;
 		char ip[64];
@@ -376,6 +376,14 @@ const char *sipd_txn_state_name(const struct sipd_txn *tx)
 	return names[tx->state];
 }
 
+int sipd_stack_local_for(const struct sipd_stack *st, uint8_t transport, uint8_t family)
+{
+	for (size_t i = 0; i < st->cfg.nlocals; i++)
+		if (st->locals[i].transport == transport && st->locals[i].addr.family == family)
+			return (int)i;
+	return -1;
+}
+
 struct sipd_flow sipd_stack_dialog_flow(const struct sipd_stack *st, struct sipd_str next_hop,
                                         bool secure, const struct sipd_flow *peer)
 {
@@ -389,19 +397,15 @@ struct sipd_flow sipd_stack_dialog_flow(const struct sipd_stack *st, struct sipd
 		/* §8.1.2: a SIPS Request-URI: the route as if it were SIPS */
 		h.addr_transport = SIPD_TP_TLS;
 		if (!h.port)
-			h.addr.port = 5061;
+			h.addr.port = sipd_default_port(SIPD_TP_TLS);
 	}
 	if (ok && (h.addr_transport != peer->transport || !sipd_addr_equal(&h.addr, &peer->remote))) {
 		/* from the peer's listener when it fits, else the first that does */
-		size_t i = peer->local;
-		if (i >= st->cfg.nlocals || st->locals[i].transport != h.addr_transport ||
-		    st->locals[i].addr.family != h.addr.family) {
-			for (i = 0; i < st->cfg.nlocals; i++)
-				if (st->locals[i].transport == h.addr_transport &&
-				    st->locals[i].addr.family == h.addr.family)
-					break;
-		}
-		if (i < st->cfg.nlocals)
+		int i = peer->local;
+		if ((size_t)i >= st->cfg.nlocals || st->locals[i].transport != h.addr_transport ||
+		    st->locals[i].addr.family != h.addr.family)
+			i = sipd_stack_local_for(st, h.addr_transport, h.addr.family);
+		if (i >= 0)
 			f = (struct sipd_flow){.transport = h.addr_transport,
 			                       .local = (uint16_t)i,
 			                       .remote = h.addr};

@@ -177,11 +177,6 @@ static bool have_transport(const struct sipd_runtime *rt, uint8_t tp)
 	return false;
 }
 
-static uint16_t default_port(uint8_t tp)
-{
-	return tp == SIPD_TP_TLS ? 5061 : 5060;
-}
-
 /* Bounded copy of a C string (the result is always terminated). */
 static void copy_name(char *dst, size_t cap, const char *src)
 {
@@ -365,7 +360,7 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf, int
 			copy_name(r->direct.name, sizeof r->direct.name, r->host);
 			r->direct.transport = r->transport ? r->transport
 			                                   : (r->sips ? SIPD_TP_TLS : SIPD_TP_UDP);
-			r->direct.port = r->port ? r->port : default_port(r->direct.transport);
+			r->direct.port = r->port ? r->port : sipd_default_port(r->direct.transport);
 			lookup_host(r, &r->direct);
 		}
 	}
@@ -462,7 +457,7 @@ static void naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 		r->fallback = &r->direct;
 		copy_name(r->direct.name, sizeof r->direct.name, r->host);
 		r->direct.transport = r->sips ? SIPD_TP_TLS : SIPD_TP_UDP;
-		r->direct.port = default_port(r->direct.transport);
+		r->direct.port = sipd_default_port(r->direct.transport);
 		lookup_host(r, &r->direct);
 	}
 	query_done(r);
@@ -528,7 +523,7 @@ int sipd_runtime_resolve(struct sipd_runtime *rt, const struct sipd_uri *uri, si
 				r->fallback = &r->direct;
 				copy_name(r->direct.name, sizeof r->direct.name, r->host);
 				r->direct.transport = r->transport;
-				r->direct.port = default_port(r->transport);
+				r->direct.port = sipd_default_port(r->transport);
 				lookup_host(r, &r->direct);
 			}
 		}
@@ -605,17 +600,11 @@ static void attempt(struct failover *f)
 	struct sipd_runtime *rt = f->rt;
 	while (f->next < f->n) {
 		const struct sipd_target *t = &f->targets[f->next++];
-		struct sipd_flow flow = {.transport = t->transport, .remote = t->addr};
-		bool found = false;
-		for (size_t i = 0; i < rt->nlisten && !found; i++)
-			if (rt->locals[i].transport == t->transport &&
-			    rt->locals[i].addr.family == t->addr.family) {
-				flow.local = (uint16_t)i;
-				found = true;
-			}
-		if (!found)
+		int local = sipd_stack_local_for(rt->stack, t->transport, t->addr.family);
+		if (local < 0)
 			continue;
-		f->req.flow = flow;
+		f->req.flow = (struct sipd_flow){
+			.transport = t->transport, .local = (uint16_t)local, .remote = t->addr};
 		f->retry = false;
 		f->provisional = false;
 		rt->tls_name = t->host;

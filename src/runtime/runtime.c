@@ -875,13 +875,10 @@ int sipd_runtime_flow(struct sipd_runtime *rt, const char *host, uint16_t port, 
 	if (sipd_addr_parse(&out->remote, host, strlen(host)))
 		return SIPD_EINVAL;
 	out->transport = transport ? transport : SIPD_TP_UDP;
-	out->remote.port = port ? port : (out->transport == SIPD_TP_TLS ? 5061 : 5060);
-	for (size_t i = 0; i < rt->nlisten; i++) {
-		if (rt->locals[i].transport == out->transport &&
-		    rt->locals[i].addr.family == out->remote.family) {
-			out->local = (uint16_t)i;
-			return 0;
-		}
-	}
-	return SIPD_ENOTFOUND;
+	out->remote.port = port ? port : sipd_default_port(out->transport);
+	int local = sipd_stack_local_for(rt->stack, out->transport, out->remote.family);
+	if (local < 0)
+		return SIPD_ENOTFOUND;
+	out->local = (uint16_t)local;
+	return 0;
 }
